@@ -1,0 +1,44 @@
+/** @module NATS subject, stream, consumer and bucket names: the one place they are spelled. */
+
+export const SERVICES = ["gateway", "registry", "coordinator", "aggregator", "reporter"] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** Request/reply subject of one RPC method, served by a queue group per service. */
+export const rpcSubject = (service: ServiceName, method: string): string =>
+  `chartly.rpc.${service}.${method}`;
+
+/** Every process answers this with its health, so the gateway can discover them. */
+export const HEALTH_SUBJECT = "chartly.health";
+
+export const STREAMS = {
+  jobs: { name: "JOBS", subjects: ["chartly.jobs.>"] },
+  records: { name: "RECORDS", subjects: ["chartly.records.>"] },
+  events: { name: "EVENTS", subjects: ["chartly.events.>"] },
+} as const;
+
+export const jobSubject = (pool: string): string => `chartly.jobs.${pool}`;
+export const recordsSubject = (tenant: string, profileId: string): string =>
+  `chartly.records.${tenant}.${profileId}`;
+export const eventSubject = (kind: "run" | "drone" | "profile", id: string): string =>
+  `chartly.events.${kind}.${id}`;
+
+/** Durable consumers: drones of a pool share one, aggregator replicas share theirs. */
+export const CONSUMERS = {
+  drones: (pool: string) => `drones-${pool}`,
+  aggregatorRecords: "aggregator-records",
+  aggregatorRuns: "aggregator-runs",
+} as const;
+
+export const BUCKETS = {
+  drones: "chartly_drones",
+} as const;
+
+/** Message headers carried on every RPC request and every published message. */
+export const HEADERS = {
+  tenant: "chartly-tenant",
+  principal: "chartly-principal",
+  requestId: "chartly-request-id",
+} as const;
+
+export const DEFAULT_POOL = "default";
+export const DEFAULT_TENANT = "default";

@@ -1,0 +1,3 @@
+export * from "./profiles.js";
+export * from "./runs.js";
+export * from "./series.js";

@@ -1,0 +1,36 @@
+/** @module Runs: one execution of a profile for one schedule slot (or a manual trigger). */
+import { sql } from "drizzle-orm";
+import { bigint, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+
+export const runs = pgTable(
+  "runs",
+  {
+    /** Derived from profile + slot for scheduled runs, so a slot has exactly one run. */
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    profileId: text("profile_id").notNull(),
+    profileVersion: integer("profile_version"),
+    slot: timestamp("slot", { withTimezone: true }),
+    trigger: text("trigger").notNull(),
+    status: text("status").notNull(),
+    attempt: integer("attempt").notNull().default(0),
+    droneId: text("drone_id"),
+    queuedAt: timestamp("queued_at", { withTimezone: true }).notNull().default(sql`now()`),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    pages: integer("pages").notNull().default(0),
+    bytes: bigint("bytes", { mode: "number" }).notNull().default(0),
+    recordsOut: integer("records_out").notNull().default(0),
+    recordsStored: integer("records_stored").notNull().default(0),
+    recordsUpdated: integer("records_updated").notNull().default(0),
+    skipped: jsonb("skipped"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    cursorIn: jsonb("cursor_in"),
+    cursorOut: jsonb("cursor_out"),
+  },
+  (t) => [
+    index("runs_profile_idx").on(t.tenantId, t.profileId, t.queuedAt),
+    index("runs_status_idx").on(t.tenantId, t.status, t.queuedAt),
+  ],
+);

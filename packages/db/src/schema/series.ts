@@ -1,0 +1,70 @@
+/** @module Series (profile, measure, dims) and their numeric observations. */
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+} from "drizzle-orm/pg-core";
+
+export const series = pgTable(
+  "series",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: text("tenant_id").notNull(),
+    profileId: text("profile_id").notNull(),
+    measure: text("measure").notNull(),
+    dims: jsonb("dims").notNull(),
+    /** Dims as sorted `name=value` pairs: the identity of a series within a profile and measure. */
+    dimsKey: text("dims_key").notNull(),
+    unit: text("unit"),
+    firstTs: timestamp("first_ts", { withTimezone: true }),
+    lastTs: timestamp("last_ts", { withTimezone: true }),
+    obsCount: bigint("obs_count", { mode: "number" }).notNull().default(0),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [
+    unique("series_identity_uq").on(t.tenantId, t.profileId, t.measure, t.dimsKey),
+    index("series_dims_idx").using("gin", t.dims),
+  ],
+);
+
+export const observations = pgTable(
+  "observations",
+  {
+    seriesId: bigint("series_id", { mode: "number" })
+      .notNull()
+      .references(() => series.id, { onDelete: "cascade" }),
+    ts: timestamp("ts", { withTimezone: true }).notNull(),
+    value: doublePrecision("value"),
+    runId: text("run_id"),
+    ingestedAt: timestamp("ingested_at", { withTimezone: true }).notNull().default(sql`now()`),
+    /** How many times the source revised this point. */
+    revisions: integer("revisions").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.seriesId, t.ts] })],
+);
+
+/** Non-numeric records, idempotent on their natural key. */
+export const records = pgTable(
+  "records",
+  {
+    tenantId: text("tenant_id").notNull(),
+    profileId: text("profile_id").notNull(),
+    key: text("key").notNull(),
+    ts: timestamp("ts", { withTimezone: true }).notNull(),
+    data: jsonb("data").notNull(),
+    runId: text("run_id"),
+    ingestedAt: timestamp("ingested_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.profileId, t.key] }),
+    index("records_ts_idx").on(t.tenantId, t.profileId, t.ts),
+  ],
+);

@@ -1,0 +1,97 @@
+/**
+ * @module The JetStream streams and consumers Chartly relies on, created or updated at start-up
+ * by whichever process needs them first (creation is idempotent).
+ */
+import { STREAMS } from "@chartly/contracts";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstreamManager,
+  type JetStreamManager,
+  RetentionPolicy,
+  type StreamConfig,
+  StorageType,
+} from "@nats-io/jetstream";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
+
+const HOUR_MS = 3_600_000;
+
+const STREAM_CONFIGS: Record<keyof typeof STREAMS, Partial<StreamConfig> & { name: string }> = {
+  // One message per run; a slot's run id is its message id, so it is never queued twice.
+  jobs: {
+    ...STREAMS.jobs,
+    subjects: [...STREAMS.jobs.subjects],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: nanos(HOUR_MS),
+  },
+  // Record batches wait here until the aggregator has committed them.
+  records: {
+    ...STREAMS.records,
+    subjects: [...STREAMS.records.subjects],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    duplicate_window: nanos(15 * 60_000),
+    max_age: nanos(7 * 24 * HOUR_MS),
+  },
+  events: {
+    ...STREAMS.events,
+    subjects: [...STREAMS.events.subjects],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    duplicate_window: nanos(2 * 60_000),
+    max_age: nanos(7 * 24 * HOUR_MS),
+  },
+};
+
+export async function ensureStreams(
+  nc: NatsConnection,
+  which: (keyof typeof STREAMS)[] = ["jobs", "records", "events"],
+): Promise<JetStreamManager> {
+  const jsm = await jetstreamManager(nc);
+  for (const key of which) {
+    const config = STREAM_CONFIGS[key];
+    try {
+      await jsm.streams.info(config.name);
+      await jsm.streams.update(config.name, config);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      try {
+        await jsm.streams.add(config);
+      } catch (addError) {
+        // Another process created it between our info and add.
+        if (!String(addError).includes("already in use")) throw addError;
+      }
+    }
+  }
+  return jsm;
+}
+
+/** Creates or updates a durable pull consumer. */
+export async function ensurePullConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  durable: string,
+  options: { filterSubject?: string; ackWaitMs: number; maxDeliver?: number; maxAckPending?: number },
+): Promise<void> {
+  const config = {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(options.ackWaitMs),
+    max_deliver: options.maxDeliver ?? -1,
+    max_ack_pending: options.maxAckPending ?? 1000,
+    ...(options.filterSubject ? { filter_subject: options.filterSubject } : {}),
+  };
+  try {
+    await jsm.consumers.info(stream, durable);
+    await jsm.consumers.update(stream, durable, config);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    await jsm.consumers.add(stream, config);
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return /not found/i.test(String((error as Error)?.message ?? error));
+}

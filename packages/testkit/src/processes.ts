@@ -1,0 +1,43 @@
+/** @module Launches Chartly processes from source as real child processes, keeping their logs. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { stopChild } from "./nats-server.js";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface Launched {
+  name: string;
+  child: ChildProcess;
+  /** Everything the process wrote so far. */
+  output(): string;
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Runs a TypeScript entry point (relative to the repository root) under tsx. */
+export function launch(name: string, entry: string, env: Record<string, string>): Launched {
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@chartly/source", "--import", "tsx", entry],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 2_000_000) output = output.slice(-1_000_000);
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    name,
+    child,
+    output: () => output,
+    exited,
+    stop: (signal = "SIGTERM") => stopChild(child, exited.then(() => undefined), signal),
+  };
+}
