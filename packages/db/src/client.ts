@@ -1,14 +1,15 @@
-/** @module The database client: postgres.js underneath, drizzle on top, waited for at start-up. */
-import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+/**
+ * @module The database client (postgres.js), waited for at start-up. Services write set-based
+ * SQL through it; the drizzle schema defines the tables and generates the migrations. (Drizzle's
+ * postgres.js driver replaces the client's date and JSON serializers, so it gets a connection of
+ * its own where it is used, never this one.)
+ */
 import { type Logger, retryWithBackoff } from "@chartly/platform";
 import postgres, { type Sql } from "postgres";
-import * as schema from "./schema/index.js";
-
-export type Db = PostgresJsDatabase<typeof schema>;
 
 export interface Database {
+  url: string;
   sql: Sql;
-  db: Db;
   close(): Promise<void>;
 }
 
@@ -18,7 +19,7 @@ export function createDatabase(url: string, options: { max?: number; appName?: s
     onnotice: () => {},
     connection: { application_name: options.appName ?? "chartly" },
   });
-  return { sql, db: drizzle(sql, { schema }), close: () => sql.end({ timeout: 5 }) };
+  return { url, sql, close: () => sql.end({ timeout: 5 }) };
 }
 
 /** Resolves once the database answers; retries with backoff instead of crashing. */

@@ -7,4 +7,5 @@ export * from "./nats.js";
 export * from "./ops-server.js";
 export * from "./retry.js";
 export * from "./rpc.js";
+export * from "./runtime.js";
 export * from "./shutdown.js";

@@ -2,7 +2,7 @@
  * @module The JetStream streams and consumers Chartly relies on, created or updated at start-up
  * by whichever process needs them first (creation is idempotent).
  */
-import { STREAMS } from "@chartly/contracts";
+import { BUCKETS, STREAMS } from "@chartly/contracts";
 import {
   AckPolicy,
   DeliverPolicy,
@@ -12,6 +12,7 @@ import {
   type StreamConfig,
   StorageType,
 } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 
 const HOUR_MS = 3_600_000;
@@ -94,4 +95,11 @@ export async function ensurePullConsumer(
 
 function isNotFound(error: unknown): boolean {
   return /not found/i.test(String((error as Error)?.message ?? error));
+}
+
+/** Drone heartbeats: one key per drone; entries expire when a drone has been silent this long. */
+export const DRONE_BUCKET_TTL_MS = 120_000;
+
+export async function openDroneBucket(nc: NatsConnection): Promise<KV> {
+  return new Kvm(nc).create(BUCKETS.drones, { ttl: DRONE_BUCKET_TTL_MS, history: 1 });
 }

@@ -3,7 +3,7 @@
  * `/health` (alive), `/ready` (every dependency, with latency) and `/metrics` (Prometheus).
  */
 import { serve, type ServerType } from "@hono/node-server";
-import { Hono } from "hono";
+import type { Env, Hono } from "hono";
 import { collectDefaultMetrics, Registry } from "prom-client";
 
 export type Check = () => Promise<unknown>;
@@ -51,11 +51,11 @@ export function createMetricsRegistry(service: string): Registry {
 }
 
 /** Adds /health, /ready and /metrics to an app (the gateway mounts them on its public app). */
-export function mountOpsRoutes(
-  app: Hono,
-  options: { service: string; checks: Record<string, Check>; metrics: Registry },
-): Hono {
-  app.get("/health", (c) => c.json({ status: "ok", service: options.service }));
+export function mountOpsRoutes<E extends Env>(
+  app: Hono<E>,
+  options: { service: string; checks: Record<string, Check>; metrics: Registry; liveness?: boolean },
+): Hono<E> {
+  if (options.liveness !== false) app.get("/health", (c) => c.json({ status: "ok", service: options.service }));
   app.get("/ready", async (c) => {
     const checks = await runChecks(options.checks);
     const ready = Object.values(checks).every((r) => r.ok);
@@ -73,7 +73,7 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-export function startHttpServer(app: Hono, port: number, hostname = "0.0.0.0"): Promise<OpsServer> {
+export function startHttpServer<E extends Env>(app: Hono<E>, port: number, hostname = "0.0.0.0"): Promise<OpsServer> {
   return new Promise((resolve, reject) => {
     let server: ServerType;
     try {

@@ -70,7 +70,7 @@ export function serveRpc(
     if (msg.reply) msg.respond(JSON.stringify(reply));
   };
 
-  const sub = nc.subscribe(`${prefix}*`, {
+  const sub = nc.subscribe(`${prefix}>`, {
     queue: service,
     callback: (error, msg) => {
       if (error) {
@@ -145,4 +145,10 @@ export function rpcClient(nc: NatsConnection, defaultTimeoutMs = 5_000): RpcClie
       throw AppError.fromBody(reply.error);
     },
   };
+}
+
+/** The caller's tenant; every query that touches user data filters by it. */
+export function requireTenant(ctx: RpcContext): string {
+  if (!ctx.tenant) throw new AppError("invalid_argument", "the request carries no tenant");
+  return ctx.tenant;
 }

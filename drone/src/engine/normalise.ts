@@ -1,0 +1,131 @@
+/**
+ * @module Turning raw source records into Chartly's normalised records, as the profile's
+ * `records` section describes: one instant in UTC, string dimensions, numeric measures and a key
+ * that identifies the observation, so storing a record twice updates it instead of duplicating it.
+ * Records that cannot be normalised are skipped with a reason; the counts of those reasons, by
+ * kind and never by raw value, become the run's `skipped` statistics.
+ */
+import type { MeasureSpec, NormalisedRecord, RecordsSpec } from "@chartly/contracts";
+import { type NumberProblem, parseNumber } from "./numbers.js";
+import { type Accessor, compilePath } from "./paths.js";
+import { show } from "./show.js";
+import { compileTimeParser, TIME_MISSING } from "./time.js";
+
+export type SkipKind =
+  | "time missing"
+  | "time unparseable"
+  | "dim missing"
+  | "dim not scalar"
+  | "no numeric measure"
+  | NumberProblem;
+
+export interface NormaliseResult {
+  record?: NormalisedRecord;
+  /** Why the record was dropped, quoting the offending value, for logs. */
+  skipped?: string;
+  /**
+   * The keys to count for a dropped record: its skip's kind, and for `no numeric measure` also
+   * the kind of each measure's failure, so the counts say why the values were null.
+   */
+  kinds?: SkipKind[];
+}
+
+export type Normaliser = (raw: unknown) => NormaliseResult;
+
+interface CompiledMeasure {
+  name: string;
+  read: Accessor;
+  scale: number;
+}
+
+export function createNormaliser(records: RecordsSpec): Normaliser {
+  const parseTime = compileTimeParser(records.time);
+  const readTime = compilePath(records.time.field);
+  // Sorted once: the key joins dimension values in dimension-name order.
+  const dims = Object.entries(records.dims)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, path]) => ({ name, read: compilePath(path) }));
+  const measures: CompiledMeasure[] = Object.entries(records.measures).map(([name, spec]) => ({
+    name,
+    read: compilePath(measureField(spec)),
+    scale: typeof spec === "string" ? 1 : (spec.scale ?? 1),
+  }));
+
+  return (raw) => {
+    const time = parseTime(readTime(raw));
+    if (typeof time === "string") {
+      return skip(time, time === TIME_MISSING ? "time missing" : "time unparseable");
+    }
+    const iso = time.toISOString();
+
+    const dimValues: Record<string, string> = {};
+    const keyParts: string[] = [];
+    for (const dim of dims) {
+      const value = dim.read(raw);
+      if (value === null || value === undefined || (typeof value === "string" && value.trim() === "")) {
+        return skip(`dim "${dim.name}" missing`, "dim missing");
+      }
+      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+        return skip(`dim "${dim.name}" is not a string, number or boolean: ${show(value)}`, "dim not scalar");
+      }
+      const text = String(value);
+      dimValues[dim.name] = text;
+      keyParts.push(escapeKeyPart(text));
+    }
+
+    const measureValues: Record<string, number | null> = {};
+    const nullKinds: SkipKind[] = [];
+    for (const measure of measures) {
+      const parsed = parseNumber(measure.read(raw));
+      measureValues[measure.name] = parsed.value === null ? null : parsed.value * measure.scale;
+      if (parsed.kind) nullKinds.push(parsed.kind);
+    }
+    if (nullKinds.length === measures.length) {
+      return { skipped: "no numeric measure", kinds: ["no numeric measure", ...nullKinds] };
+    }
+
+    keyParts.push(iso);
+    return { record: { key: keyParts.join("|"), time: iso, dims: dimValues, measures: measureValues } };
+  };
+}
+
+/** Units by measure name, for the measures whose profile entry gives one. */
+export function measureUnits(records: RecordsSpec): Record<string, string> {
+  const units: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(records.measures)) {
+    if (typeof spec !== "string" && spec.unit !== undefined) units[name] = spec.unit;
+  }
+  return units;
+}
+
+/** Normalises one page of raw records and counts why the others were skipped. */
+export function normaliseAll(
+  rawRecords: unknown[],
+  spec: RecordsSpec,
+): { records: NormalisedRecord[]; skipped: Record<string, number> } {
+  const normalise = createNormaliser(spec);
+  const records: NormalisedRecord[] = [];
+  const skipped: Record<string, number> = {};
+  for (const raw of rawRecords) {
+    const result = normalise(raw);
+    if (result.record) {
+      records.push(result.record);
+      continue;
+    }
+    for (const kind of result.kinds ?? []) skipped[kind] = (skipped[kind] ?? 0) + 1;
+  }
+  return { records, skipped };
+}
+
+function measureField(spec: MeasureSpec): string {
+  return typeof spec === "string" ? spec : spec.field;
+}
+
+function skip(reason: string, kind: SkipKind): NormaliseResult {
+  return { skipped: reason, kinds: [kind] };
+}
+
+/** A `|` inside a dimension value would let two different records share a key. */
+function escapeKeyPart(text: string): string {
+  return text.replaceAll("\\", "\\\\").replaceAll("|", "\\|");
+}

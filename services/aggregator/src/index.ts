@@ -1,0 +1,4 @@
+export * from "./config.js";
+export * from "./ingest/dims-key.js";
+export * from "./ingest/writer.js";
+export * from "./service.js";

@@ -1,0 +1,126 @@
+/**
+ * @module Pulls record batches from `RECORDS` and hands them to the writer a group at a time;
+ * messages are acknowledged only after their transaction committed. When Postgres fails, the
+ * messages are left unacknowledged (the stream keeps them), pulling pauses with backoff, and
+ * the service reports not ready until a write succeeds again. A message that can never be
+ * applied is terminated and published to the dead-letter subject with the reason.
+ */
+import { type RecordBatch, RecordBatchSchema } from "@chartly/contracts";
+import type { Logger } from "@chartly/platform";
+import type { Consumer, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { WriteResult } from "./writer.js";
+
+export const DEAD_LETTER_SUBJECT = "chartly.deadletter.records";
+
+export interface IngestLoop {
+  healthy(): boolean;
+  stop(): Promise<void>;
+}
+
+export function startIngestLoop(options: {
+  consumer: Consumer;
+  nc: NatsConnection;
+  write: (batches: RecordBatch[]) => Promise<WriteResult>;
+  logger: Logger;
+  maxMessages: number;
+  onWritten?: (result: WriteResult, messages: number) => void;
+}): IngestLoop {
+  const { consumer, nc, write, logger } = options;
+  let running = true;
+  let healthy = true;
+  let wake: (() => void) | undefined;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const loop = (async () => {
+    let backoff = 250;
+    while (running) {
+      let messages: JsMsg[] = [];
+      try {
+        const fetched = await consumer.fetch({ max_messages: options.maxMessages, expires: 1_000 });
+        for await (const msg of fetched) messages.push(msg);
+      } catch (error) {
+        if (!running) break;
+        logger.warn({ err: error }, "fetching record batches failed");
+        await sleep(1_000);
+        continue;
+      }
+      if (messages.length === 0) continue;
+
+      const batches: RecordBatch[] = [];
+      const good: JsMsg[] = [];
+      for (const msg of messages) {
+        const parsed = parseBatch(msg);
+        if (parsed.ok) {
+          batches.push(parsed.batch);
+          good.push(msg);
+        } else {
+          deadLetter(nc, msg, parsed.reason, logger);
+        }
+      }
+      messages = good;
+      if (messages.length === 0) continue;
+
+      try {
+        const result = await write(batches);
+        for (const msg of messages) msg.ack();
+        healthy = true;
+        backoff = 250;
+        options.onWritten?.(result, messages.length);
+      } catch (error) {
+        healthy = false;
+        logger.error({ err: error, retryInMs: backoff }, "writing record batches failed; will retry");
+        // Redeliver after the pause rather than waiting for the ack deadline.
+        for (const msg of messages) msg.nak(backoff);
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
+  })();
+
+  return {
+    healthy: () => healthy,
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+    },
+  };
+}
+
+function parseBatch(msg: JsMsg): { ok: true; batch: RecordBatch } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = msg.json();
+  } catch (error) {
+    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+  }
+  const parsed = RecordBatchSchema.safeParse(json);
+  if (parsed.success) return { ok: true, batch: parsed.data };
+  const issue = parsed.error.issues[0];
+  return {
+    ok: false,
+    reason: `not a record batch: ${issue ? `/${issue.path.join("/")}: ${issue.message}` : "invalid"}`,
+  };
+}
+
+function deadLetter(nc: NatsConnection, msg: JsMsg, reason: string, logger: Logger): void {
+  logger.error({ subject: msg.subject, seq: msg.seq, reason }, "record batch rejected");
+  try {
+    // Core publish: the dead-letter subject is outside the streams until it gets its own.
+    nc.publish(
+      DEAD_LETTER_SUBJECT,
+      JSON.stringify({ subject: msg.subject, seq: msg.seq, reason, at: new Date().toISOString() }),
+    );
+  } finally {
+    msg.term(reason);
+  }
+}

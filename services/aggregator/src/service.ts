@@ -1,0 +1,156 @@
+/** @module The aggregator's composition root: record ingest, run events, series queries. */
+import {
+  CONSUMERS,
+  ObservationsQuerySchema,
+  type RunEvent,
+  RunEventSchema,
+  SeriesQuerySchema,
+  STREAMS,
+} from "@chartly/contracts";
+import { createDatabase, waitForDatabase } from "@chartly/db";
+import {
+  AppError,
+  ensurePullConsumer,
+  ensureStreams,
+  requireTenant,
+  type Runtime,
+  serveRpc,
+  startRuntime,
+} from "@chartly/platform";
+import { jetstream } from "@nats-io/jetstream";
+import { Counter } from "prom-client";
+import { z } from "zod";
+import type { Config } from "./config.js";
+import { startIngestLoop } from "./ingest/consumer.js";
+import { writeBatches } from "./ingest/writer.js";
+import { getObservations, getSeries, listSeries } from "./queries/series.js";
+import { applyRunEvent } from "./runs/events.js";
+
+export interface Aggregator {
+  runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+export async function startAggregator(config: Config): Promise<Aggregator> {
+  const runtime = await startRuntime({
+    service: "aggregator",
+    natsUrl: config.NATS_URL,
+    httpPort: config.HTTP_PORT,
+    logLevel: config.LOG_LEVEL,
+    instanceId: config.INSTANCE_ID,
+  });
+  const { logger, nc, shutdown } = runtime;
+  const database = createDatabase(config.DATABASE_URL, { appName: "chartly-aggregator" });
+  shutdown.add("database", () => database.close());
+  runtime.addCheck("postgres", () => database.sql`select 1`);
+  await waitForDatabase(database.sql, logger);
+
+  const jsm = await ensureStreams(nc);
+  const js = jetstream(nc);
+  await ensurePullConsumer(jsm, STREAMS.records.name, CONSUMERS.aggregatorRecords, {
+    ackWaitMs: config.INGEST_ACK_WAIT_MS,
+  });
+  await ensurePullConsumer(jsm, STREAMS.events.name, CONSUMERS.aggregatorRuns, {
+    ackWaitMs: 30_000,
+    filterSubject: "chartly.events.run.>",
+  });
+
+  const observations = new Counter({
+    name: "chartly_observations_written_total",
+    help: "Observations written, by outcome (inserted, updated, unchanged).",
+    labelNames: ["outcome"],
+    registers: [runtime.metrics],
+  });
+  const ingest = startIngestLoop({
+    consumer: await js.consumers.get(STREAMS.records.name, CONSUMERS.aggregatorRecords),
+    nc,
+    write: (batches) => writeBatches(database.sql, batches),
+    logger,
+    maxMessages: config.INGEST_BATCH_MESSAGES,
+    onWritten: (result) => {
+      observations.inc({ outcome: "inserted" }, result.inserted);
+      observations.inc({ outcome: "updated" }, result.updated);
+      observations.inc({ outcome: "unchanged" }, result.unchanged);
+    },
+  });
+  runtime.addCheck("ingest", async () => {
+    if (!ingest.healthy()) throw new Error("the last write to Postgres failed; retrying");
+  });
+
+  const runEvents = startRunEventLoop(
+    await js.consumers.get(STREAMS.events.name, CONSUMERS.aggregatorRuns),
+    async (event) => applyRunEvent(database.sql, event),
+    runtime,
+  );
+
+  const rpc = serveRpc(
+    nc,
+    "aggregator",
+    {
+      health: () => runtime.health(),
+      "series.list": (payload, ctx) =>
+        listSeries(database.sql, requireTenant(ctx), SeriesQuerySchema.parse(payload)),
+      "series.get": async (payload, ctx) => {
+        const { id } = z.object({ id: z.coerce.number().int() }).parse(payload);
+        const series = await getSeries(database.sql, requireTenant(ctx), id);
+        if (!series) throw AppError.notFound(`series ${id}`);
+        return series;
+      },
+      "series.observations": async (payload, ctx) => {
+        const tenant = requireTenant(ctx);
+        const query = ObservationsQuerySchema.parse(payload);
+        const series = await getSeries(database.sql, tenant, query.seriesId);
+        if (!series) throw AppError.notFound(`series ${query.seriesId}`);
+        return { series, items: await getObservations(database.sql, tenant, query) };
+      },
+    },
+    { logger, metrics: runtime.metrics },
+  );
+  // Stop order (reverse of registration): RPC, then both loops finish their current batch,
+  // then the database closes, then NATS drains.
+  shutdown.add("ingest", () => Promise.all([ingest.stop(), runEvents.stop()]));
+  shutdown.add("rpc", () => rpc.drain());
+  logger.info("aggregator ready");
+  return { runtime, stop: () => shutdown.stop() };
+}
+
+function startRunEventLoop(
+  consumer: Awaited<ReturnType<ReturnType<typeof jetstream>["consumers"]["get"]>>,
+  apply: (event: RunEvent) => Promise<void>,
+  runtime: Runtime,
+): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const messages = await consumer.fetch({ max_messages: 100, expires: 1_000 });
+        for await (const msg of messages) {
+          const parsed = RunEventSchema.safeParse(msg.json());
+          if (!parsed.success) {
+            runtime.logger.warn({ subject: msg.subject }, "ignoring a malformed run event");
+            msg.term();
+            continue;
+          }
+          try {
+            await apply(parsed.data);
+            msg.ack();
+          } catch (error) {
+            runtime.logger.error({ err: error, runId: parsed.data.runId }, "applying a run event failed");
+            msg.nak(1_000);
+          }
+        }
+      } catch (error) {
+        if (running) {
+          runtime.logger.warn({ err: error }, "fetching run events failed");
+          await new Promise((r) => setTimeout(r, 1_000));
+        }
+      }
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from "./config.js";
+export * from "./profiles/parse.js";
+export * from "./service.js";
