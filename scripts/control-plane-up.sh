@@ -128,6 +128,19 @@ wait_for() {
   return 1
 }
 
+# Prints the body of a 2xx answer from URL; fails otherwise. Uses curl, or Node when curl is missing.
+http_get() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsS -m 3 "$1"
+  else
+    node -e '
+      fetch(process.argv[1], { signal: AbortSignal.timeout(3000) })
+        .then(async (r) => { process.stdout.write(await r.text()); if (!r.ok) process.exitCode = 1; })
+        .catch((e) => { console.error(e.cause?.message ?? e.message); process.exitCode = 1; });
+    ' "$1"
+  fi
+}
+
 apt_install() {
   info "installing $* with apt-get"
   export DEBIAN_FRONTEND=noninteractive
@@ -339,7 +352,7 @@ if ! msg=$(ensure_database "$started_pg" 2>&1); then
   printf '%s\n' "$msg" | sed 's/^/    | /'
   die "cannot connect to or create database \"$DB_NAME\"; check DATABASE_URL (user, password, host, port)"
 fi
-info "$msg"
+printf '%s\n' "$msg" | sed 's/^/    /'
 
 # --- build and migrate --------------------------------------------------------------------------
 
@@ -354,7 +367,7 @@ info "database schema is up to date"
 # --- demo source --------------------------------------------------------------------------------
 
 step "Demo data source on 127.0.0.1:$DEMO_SOURCE_PORT"
-demo_health() { curl -fsS -m 2 "http://127.0.0.1:$DEMO_SOURCE_PORT/health" >/dev/null 2>&1; }
+demo_health() { http_get "http://127.0.0.1:$DEMO_SOURCE_PORT/health" >/dev/null 2>&1; }
 if is_running demo-source demo-source.mjs; then
   info "already running (pid $(pid_of demo-source))"
 elif tcp_open 127.0.0.1 "$DEMO_SOURCE_PORT"; then
@@ -397,7 +410,7 @@ NATS_URL=$NATS_URL LOG_LEVEL=$LOG_LEVEL bash scripts/drone-up.sh --count 1 | sed
 # --- wait for health ----------------------------------------------------------------------------
 
 gateway_status() {
-  curl -fsS -m 3 "http://127.0.0.1:$GATEWAY_PORT/health" 2>/dev/null |
+  http_get "http://127.0.0.1:$GATEWAY_PORT/health" 2>/dev/null |
     node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
       try { process.stdout.write(String(JSON.parse(s).status ?? "")); } catch {} })'
 }
@@ -420,17 +433,17 @@ while ((SECONDS - start < HEALTH_TIMEOUT)); do
   printf '.'
   sleep 2
 done
-printf '\n'
 if [[ $status != healthy ]]; then
+  printf '\n'
   for entry in "${SERVICES[@]}"; do
     read -r name _ <<<"$entry"
     show_log_tail "$LOG_DIR/$name.log"
   done
   show_log_tail "$LOG_DIR/drone-1.log"
-  body=$(curl -sS -m 3 "http://127.0.0.1:$GATEWAY_PORT/health" 2>&1 || true)
+  body=$(http_get "http://127.0.0.1:$GATEWAY_PORT/health" 2>&1 || true)
   die "the gateway did not report healthy within ${HEALTH_TIMEOUT}s (last status: ${status:-no answer}; /health said: ${body:0:400})"
 fi
-info "healthy after $((SECONDS - start))s"
+printf ' healthy after %ss\n' "$((SECONDS - start))"
 
 # --- where to look ------------------------------------------------------------------------------
 

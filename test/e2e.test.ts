@@ -1,0 +1,232 @@
+/**
+ * The whole system as separate processes: five services and a drone over a real nats-server and
+ * a real Postgres, a profile pointed at a local HTTP source, everything checked through the
+ * gateway and the database.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  createTestDatabase,
+  freePort,
+  type HttpSource,
+  type Launched,
+  launch,
+  type NatsServer,
+  startHttpSource,
+  startNatsServer,
+  type TestDatabase,
+  waitFor,
+} from "@chartly/testkit";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+const WORLDBANK = fileURLToPath(
+  new URL("../drone/test/fixtures/worldbank-JPN-USA-NY.GDP.MKTP.CD-page1-of3.json", import.meta.url),
+);
+
+const profile = (id: string, url: string, extra = "") => `id: ${id}
+name: ${id}
+schedule: { every: 1h }
+source:
+  url: ${url}
+  query: { format: json }
+records:
+  path: "$[1][*]"
+  time: { field: date, format: yyyy }
+  dims: { country: countryiso3code, indicator: indicator.id }
+  measures:
+    value: { field: value, unit: USD }
+${extra}`;
+
+interface Run {
+  id: string;
+  profileId: string;
+  status: string;
+  trigger: string;
+  recordsOut: number;
+  recordsStored: number;
+  recordsUpdated: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+describe("the pipeline end to end", () => {
+  let nats: NatsServer;
+  let database: TestDatabase;
+  let source: HttpSource;
+  let profilesDir: string;
+  let gateway: string;
+  let sql: postgres.Sql;
+  const processes: Launched[] = [];
+
+  const api = async <T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`${gateway}${path}`, init);
+    return { status: response.status, body: (await response.json()) as T };
+  };
+  const runsOf = async (profileId: string) =>
+    (await api<{ items: Run[] }>(`/api/v1/runs?profile=${profileId}`)).body.items;
+  const finishedRun = (profileId: string, trigger = "schedule") =>
+    waitFor(
+      `a finished ${trigger} run of ${profileId}`,
+      async () =>
+        (await runsOf(profileId)).find(
+          (r) => r.trigger === trigger && ["succeeded", "failed", "partial"].includes(r.status),
+        ),
+      30_000,
+    );
+  const logs = () => processes.map((p) => `--- ${p.name}\n${p.output().slice(-4000)}`).join("\n");
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    database = await createTestDatabase(inject("databaseAdminUrl"));
+    sql = postgres(database.url, { max: 2, onnotice: () => {} });
+    source = await startHttpSource({
+      "/gdp": { file: WORLDBANK },
+      "/broken": { status: 500, body: { error: "upstream exploded" } },
+      "/html": { body: "<html><body>Maintenance</body></html>", headers: { "content-type": "text/html" } },
+    });
+    profilesDir = await mkdtemp(join(tmpdir(), "chartly-profiles-"));
+    await writeFile(join(profilesDir, "gdp.yaml"), profile("gdp", `${source.url}/gdp`));
+    await writeFile(join(profilesDir, "broken.yaml"), profile("broken", `${source.url}/broken`));
+    await writeFile(join(profilesDir, "html.yaml"), profile("html", `${source.url}/html`));
+    await writeFile(
+      join(profilesDir, "invalid.yaml"),
+      "id: invalid\nname: invalid\nschedule: { every: often }\nsource: { url: http://x }\nrecords: { time: { field: t }, measures: { v: v } }\n",
+    );
+
+    const port = await freePort();
+    gateway = `http://127.0.0.1:${port}`;
+    const common = { NATS_URL: nats.url, DATABASE_URL: database.url, HTTP_PORT: "0" };
+    processes.push(
+      launch("registry", "services/registry/src/main.ts", { ...common, PROFILES_DIR: profilesDir }),
+      launch("coordinator", "services/coordinator/src/main.ts", common),
+      launch("aggregator", "services/aggregator/src/main.ts", common),
+      launch("reporter", "services/reporter/src/main.ts", common),
+      launch("gateway", "services/gateway/src/main.ts", { NATS_URL: nats.url, HTTP_PORT: String(port) }),
+      launch("drone", "drone/src/main.ts", { NATS_URL: nats.url, DRONE_ID: "e2e-drone" }),
+    );
+    try {
+      await waitFor(
+        "the gateway to report every service healthy",
+        async () => {
+          const { body } = await api<{ status: string }>("/health");
+          return body.status === "healthy" ? true : undefined;
+        },
+        60_000,
+        250,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${logs()}`);
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await sql?.end();
+    await source?.close();
+    await database?.drop();
+    await nats?.stop();
+    if (profilesDir) await rm(profilesDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("serves the valid profiles and reports the invalid file with its line", async () => {
+    const { body } = await api<{ items: { id: string; version: number }[] }>("/api/v1/profiles");
+    expect(body.items.map((p) => p.id).sort()).toEqual(["broken", "gdp", "html"]);
+    const registryLog = processes.find((p) => p.name === "registry")?.output() ?? "";
+    expect(registryLog).toContain("invalid.yaml:3:");
+    expect(registryLog).toContain("every must be a duration");
+  });
+
+  it("runs a scheduled slot and stores every observation exactly once", async () => {
+    const run = await finishedRun("gdp");
+    expect(run, logs()).toMatchObject({ status: "succeeded", recordsOut: 49 });
+    // The fixture has 50 yearly points for Japan, one of them null.
+    const stored = await waitFor("the observations to be stored", async () => {
+      const [row] = await sql<{ n: string }[]>`select count(*) as n from observations`;
+      return Number(row?.n) === 49 ? 49 : undefined;
+    });
+    expect(stored).toBe(49);
+    const { body: series } = await api<{ items: { id: number; dims: object; count: number }[] }>(
+      "/api/v1/series?profile=gdp",
+    );
+    expect(series.items).toHaveLength(1);
+    expect(series.items[0]).toMatchObject({ dims: { country: "JPN", indicator: "NY.GDP.MKTP.CD" }, count: 49 });
+    const { body: obs } = await api<{ items: { ts: string; value: number }[] }>(
+      `/api/v1/series/${series.items[0]?.id}/observations?from=2019-01-01T00:00:00Z&to=2020-01-01T00:00:00Z`,
+    );
+    expect(obs.items).toEqual([{ ts: "2019-01-01T00:00:00.000Z", value: 5081769542379.77 }]);
+    const stats = await waitFor("the run's stored count", async () => {
+      const runs = await runsOf("gdp");
+      const latest = runs.find((r) => r.id === run.id);
+      return latest && latest.recordsStored === 49 ? latest : undefined;
+    });
+    expect(stats.recordsUpdated).toBe(0);
+  });
+
+  it("runs the same slot again without duplicating anything", async () => {
+    const first = await finishedRun("gdp");
+    const [slotRow] = await sql<{ slot: Date }[]>`select slot from runs where id = ${first.id}`;
+    const { status, body: queued } = await api<Run>("/api/v1/profiles/gdp/runs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ slot: slotRow?.slot.toISOString() }),
+    });
+    expect(status).toBe(202);
+    expect(queued.status).toBe("queued");
+    const again = await waitFor("the manual run to finish", async () => {
+      const run = (await runsOf("gdp")).find((r) => r.id === queued.id);
+      return run && run.status !== "queued" && run.status !== "running" ? run : undefined;
+    });
+    expect(again).toMatchObject({ status: "succeeded", recordsOut: 49, recordsStored: 0, recordsUpdated: 0 });
+    // Wait until the aggregator has committed and acknowledged every batch published so far.
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      await waitFor("the aggregator to drain RECORDS", async () => {
+        const info = await jsm.consumers.info("RECORDS", "aggregator-records");
+        return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq >= 2
+          ? true
+          : undefined;
+      });
+    } finally {
+      await nc.close();
+    }
+    const [counts] = await sql<{ n: string; revised: string }[]>`
+      select count(*) as n, count(*) filter (where revisions > 0) as revised from observations`;
+    expect(Number(counts?.n)).toBe(49);
+    expect(Number(counts?.revised)).toBe(0);
+    const [series] = await sql<{ n: string }[]>`select count(*) as n from series`;
+    expect(Number(series?.n)).toBe(1);
+  });
+
+  it("fails a run whose source answers HTTP 500, saying so", async () => {
+    const run = await finishedRun("broken");
+    expect(run.status).toBe("failed");
+    expect(run.errorCode).toBe("source_http_error");
+    expect(run.errorMessage).toContain("HTTP 500");
+    expect(run.errorMessage).toContain("upstream exploded");
+  });
+
+  it("fails a run whose source does not return JSON, and the drone keeps working", async () => {
+    const run = await finishedRun("html");
+    expect(run.status).toBe("failed");
+    expect(run.errorCode).toBe("source_not_json");
+    expect(run.errorMessage).toContain("text/html");
+    const { body } = await api<{ items: { id: string; status: string; counters: { failed: number } }[] }>(
+      "/api/v1/drones",
+    );
+    expect(body.items).toHaveLength(1);
+    expect(body.items[0]).toMatchObject({ id: "e2e-drone", status: "alive" });
+    expect(processes.find((p) => p.name === "drone")?.child.exitCode).toBeNull();
+  });
+
+  it("stops every process gracefully on SIGTERM", async () => {
+    const stopping = processes.splice(0);
+    await Promise.all(stopping.map((p) => p.stop("SIGTERM")));
+    for (const p of stopping) expect({ name: p.name, code: await p.exited }).toEqual({ name: p.name, code: 0 });
+  });
+});
