@@ -92,7 +92,9 @@ server.on("error", (error) => {
 server.listen(PORT, HOST, async () => {
   const address = server.address();
   const files = await listFiles().catch(() => []);
-  console.log(`demo-source listening on http://${HOST}:${address.port} serving ${files.length} file(s) from ${DATA_DIR}`);
+  console.log(
+    `demo-source listening on http://${HOST}:${address.port} serving ${files.length} file(s) from ${DATA_DIR}`,
+  );
   for (const name of files) console.log(`  http://${HOST}:${address.port}/data/${name}`);
 });
 

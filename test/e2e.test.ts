@@ -154,7 +154,10 @@ describe("the pipeline end to end", () => {
       "/api/v1/series?profile=gdp",
     );
     expect(series.items).toHaveLength(1);
-    expect(series.items[0]).toMatchObject({ dims: { country: "JPN", indicator: "NY.GDP.MKTP.CD" }, count: 49 });
+    expect(series.items[0]).toMatchObject({
+      dims: { country: "JPN", indicator: "NY.GDP.MKTP.CD" },
+      count: 49,
+    });
     const { body: obs } = await api<{ items: { ts: string; value: number }[] }>(
       `/api/v1/series/${series.items[0]?.id}/observations?from=2019-01-01T00:00:00Z&to=2020-01-01T00:00:00Z`,
     );
@@ -227,6 +230,7 @@ describe("the pipeline end to end", () => {
   it("stops every process gracefully on SIGTERM", async () => {
     const stopping = processes.splice(0);
     await Promise.all(stopping.map((p) => p.stop("SIGTERM")));
-    for (const p of stopping) expect({ name: p.name, code: await p.exited }).toEqual({ name: p.name, code: 0 });
+    for (const p of stopping)
+      expect({ name: p.name, code: await p.exited }).toEqual({ name: p.name, code: 0 });
   });
 });

@@ -1,7 +1,13 @@
 /** @module The drone's composition root: NATS, the pool's durable consumer, the worker. */
 import { hostname } from "node:os";
 import { CONSUMERS, jobSubject, STREAMS } from "@chartly/contracts";
-import { ensurePullConsumer, ensureStreams, openDroneBucket, type Runtime, startRuntime } from "@chartly/platform";
+import {
+  ensurePullConsumer,
+  ensureStreams,
+  openDroneBucket,
+  type Runtime,
+  startRuntime,
+} from "@chartly/platform";
 import { jetstream } from "@nats-io/jetstream";
 import { type Config, droneIdOf } from "./config.js";
 import { Worker } from "./worker.js";

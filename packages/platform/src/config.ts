@@ -15,10 +15,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig<S extends z.ZodObject>(
-  schema: S,
-  env: Env = process.env,
-): z.infer<S> {
+export function loadConfig<S extends z.ZodObject>(schema: S, env: Env = process.env): z.infer<S> {
   const problems: string[] = [];
   const values: Env = {};
   for (const key of Object.keys(schema.shape)) {

@@ -44,9 +44,7 @@ export function toAppError(error: unknown): AppError {
   if (isZodError(error)) {
     return new AppError(
       "invalid_argument",
-      error.issues
-        .map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`)
-        .join("; "),
+      error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`).join("; "),
       error.issues.map((i) => ({
         pointer: `/${i.path.map(String).join("/")}`,
         message: i.message,

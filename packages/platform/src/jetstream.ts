@@ -6,14 +6,14 @@ import { BUCKETS, STREAMS } from "@chartly/contracts";
 import {
   AckPolicy,
   DeliverPolicy,
-  jetstreamManager,
   type JetStreamManager,
+  jetstreamManager,
   RetentionPolicy,
-  type StreamConfig,
   StorageType,
+  type StreamConfig,
 } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
-import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import { type NatsConnection, nanos } from "@nats-io/transport-node";
 
 const HOUR_MS = 3_600_000;
 

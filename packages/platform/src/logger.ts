@@ -1,6 +1,6 @@
 /** @module Structured JSON logs (pino): one root logger per process, children per request or job. */
 import { hostname } from "node:os";
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 
 export type { Logger } from "pino";
 

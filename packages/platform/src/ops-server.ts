@@ -2,7 +2,7 @@
  * @module The small HTTP server each process runs for operators:
  * `/health` (alive), `/ready` (every dependency, with latency) and `/metrics` (Prometheus).
  */
-import { serve, type ServerType } from "@hono/node-server";
+import { type ServerType, serve } from "@hono/node-server";
 import type { Env, Hono } from "hono";
 import { collectDefaultMetrics, Registry } from "prom-client";
 
@@ -55,7 +55,8 @@ export function mountOpsRoutes<E extends Env>(
   app: Hono<E>,
   options: { service: string; checks: Record<string, Check>; metrics: Registry; liveness?: boolean },
 ): Hono<E> {
-  if (options.liveness !== false) app.get("/health", (c) => c.json({ status: "ok", service: options.service }));
+  if (options.liveness !== false)
+    app.get("/health", (c) => c.json({ status: "ok", service: options.service }));
   app.get("/ready", async (c) => {
     const checks = await runChecks(options.checks);
     const ready = Object.values(checks).every((r) => r.ok);
@@ -73,7 +74,11 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-export function startHttpServer<E extends Env>(app: Hono<E>, port: number, hostname = "0.0.0.0"): Promise<OpsServer> {
+export function startHttpServer<E extends Env>(
+  app: Hono<E>,
+  port: number,
+  hostname = "0.0.0.0",
+): Promise<OpsServer> {
   return new Promise((resolve, reject) => {
     let server: ServerType;
     try {

@@ -6,9 +6,9 @@
  */
 import { HEADERS, type RpcReply, rpcSubject, type ServiceName } from "@chartly/contracts";
 import {
-  headers as natsHeaders,
   type Msg,
   type NatsConnection,
+  headers as natsHeaders,
   RequestError,
   TimeoutError,
 } from "@nats-io/transport-node";
@@ -100,7 +100,13 @@ function contextOf(msg: Msg): RpcContext {
 }
 
 export interface RpcClient {
-  call<T>(service: ServiceName, method: string, payload: unknown, ctx: RpcContext, timeoutMs?: number): Promise<T>;
+  call<T>(
+    service: ServiceName,
+    method: string,
+    payload: unknown,
+    ctx: RpcContext,
+    timeoutMs?: number,
+  ): Promise<T>;
 }
 
 export function rpcClient(nc: NatsConnection, defaultTimeoutMs = 5_000): RpcClient {

@@ -8,7 +8,13 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createLogger, defaultInstanceId } from "./logger.js";
 import { connectNats, type NatsConnection } from "./nats.js";
-import { type Check, createMetricsRegistry, mountOpsRoutes, runChecks, startHttpServer } from "./ops-server.js";
+import {
+  type Check,
+  createMetricsRegistry,
+  mountOpsRoutes,
+  runChecks,
+  startHttpServer,
+} from "./ops-server.js";
 import { Shutdown } from "./shutdown.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the ops routes work with any app variables

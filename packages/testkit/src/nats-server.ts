@@ -12,7 +12,9 @@ export interface NatsServer extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-export async function startNatsServer(binary = process.env.NATS_SERVER_BIN ?? "nats-server"): Promise<NatsServer> {
+export async function startNatsServer(
+  binary = process.env.NATS_SERVER_BIN ?? "nats-server",
+): Promise<NatsServer> {
   const dir = await mkdtemp(join(tmpdir(), "chartly-nats-"));
   const port = await freePort();
   const child = spawn(binary, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir], {
@@ -45,7 +47,11 @@ export async function startNatsServer(binary = process.env.NATS_SERVER_BIN ?? "n
   return { url, port, stop, [Symbol.asyncDispose]: stop };
 }
 
-export async function stopChild(child: ChildProcess, exited: Promise<void>, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+export async function stopChild(
+  child: ChildProcess,
+  exited: Promise<void>,
+  signal: NodeJS.Signals = "SIGTERM",
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill(signal);
   const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);

@@ -16,15 +16,11 @@ export interface Launched {
 
 /** Runs a TypeScript entry point (relative to the repository root) under tsx. */
 export function launch(name: string, entry: string, env: Record<string, string>): Launched {
-  const child = spawn(
-    process.execPath,
-    ["--conditions=@chartly/source", "--import", "tsx", entry],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "info", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn(process.execPath, ["--conditions=@chartly/source", "--import", "tsx", entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const append = (chunk: Buffer) => {
     output += chunk.toString();
@@ -38,6 +34,11 @@ export function launch(name: string, entry: string, env: Record<string, string>)
     child,
     output: () => output,
     exited,
-    stop: (signal = "SIGTERM") => stopChild(child, exited.then(() => undefined), signal),
+    stop: (signal = "SIGTERM") =>
+      stopChild(
+        child,
+        exited.then(() => undefined),
+        signal,
+      ),
   };
 }

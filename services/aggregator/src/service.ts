@@ -12,8 +12,8 @@ import {
   AppError,
   ensurePullConsumer,
   ensureStreams,
-  requireTenant,
   type Runtime,
+  requireTenant,
   serveRpc,
   startRuntime,
 } from "@chartly/platform";

@@ -6,8 +6,8 @@ import {
   AppError,
   ensureStreams,
   openDroneBucket,
-  requireTenant,
   type Runtime,
+  requireTenant,
   rpcClient,
   serveRpc,
   startRuntime,
@@ -114,7 +114,8 @@ export async function startCoordinator(config: Config): Promise<Coordinator> {
     "coordinator",
     {
       health: () => runtime.health(),
-      "runs.list": (payload, ctx) => listRuns(database.sql, requireTenant(ctx), RunsQuerySchema.parse(payload)),
+      "runs.list": (payload, ctx) =>
+        listRuns(database.sql, requireTenant(ctx), RunsQuerySchema.parse(payload)),
       "runs.get": async (payload, ctx) => {
         const { id } = z.object({ id: z.string() }).parse(payload);
         const run = await getRun(database.sql, requireTenant(ctx), id);
@@ -124,7 +125,12 @@ export async function startCoordinator(config: Config): Promise<Coordinator> {
       "runs.trigger": async (payload, ctx) => {
         const tenant = requireTenant(ctx);
         const request = RunNowSchema.parse(payload);
-        const profile = await rpc.call<StoredProfile>("registry", "profiles.get", { id: request.profileId }, ctx);
+        const profile = await rpc.call<StoredProfile>(
+          "registry",
+          "profiles.get",
+          { id: request.profileId },
+          ctx,
+        );
         const now = new Date();
         const slot = request.slot ? new Date(request.slot) : now;
         const id = manualRunId(profile.id, now, randomBytes(3).toString("hex"));

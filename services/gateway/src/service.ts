@@ -20,11 +20,7 @@ export interface Gateway {
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Builds the app; routes reach services through `deps`, filled once NATS is connected. */
-export function createApp(
-  config: Config,
-  deps: Deps,
-  self: () => Promise<HealthReport>,
-): Hono<GatewayEnv> {
+export function createApp(config: Config, deps: Deps, self: () => Promise<HealthReport>): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.use("*", async (c, next) => {
     const given = c.req.header("x-request-id");

@@ -3,7 +3,14 @@ import { watch } from "node:fs";
 import { resolve } from "node:path";
 import { eventSubject } from "@chartly/contracts";
 import { createDatabase, waitForDatabase } from "@chartly/db";
-import { AppError, ensureStreams, requireTenant, type Runtime, serveRpc, startRuntime } from "@chartly/platform";
+import {
+  AppError,
+  ensureStreams,
+  type Runtime,
+  requireTenant,
+  serveRpc,
+  startRuntime,
+} from "@chartly/platform";
 import { jetstream } from "@nats-io/jetstream";
 import { z } from "zod";
 import type { Config } from "./config.js";
@@ -46,7 +53,12 @@ export async function startRegistry(config: Config): Promise<Registry> {
       logger.info(item, `profile ${item.outcome}`);
       await js.publish(
         eventSubject("profile", item.id),
-        JSON.stringify({ type: "profile.changed", tenant: config.DEFAULT_TENANT, ...item, at: new Date().toISOString() }),
+        JSON.stringify({
+          type: "profile.changed",
+          tenant: config.DEFAULT_TENANT,
+          ...item,
+          at: new Date().toISOString(),
+        }),
         { msgID: `profile:${config.DEFAULT_TENANT}:${item.id}:${item.version}:${item.outcome}` },
       );
     }
@@ -54,13 +66,20 @@ export async function startRegistry(config: Config): Promise<Registry> {
       logger.warn({ id }, "profile file removed; profile disabled");
       await js.publish(
         eventSubject("profile", id),
-        JSON.stringify({ type: "profile.disabled", tenant: config.DEFAULT_TENANT, id, at: new Date().toISOString() }),
+        JSON.stringify({
+          type: "profile.disabled",
+          tenant: config.DEFAULT_TENANT,
+          id,
+          at: new Date().toISOString(),
+        }),
       );
     }
   };
   // Loads never overlap; a change during a load triggers one more.
   const reload = () => {
-    loading = loading.then(loadOnce).catch((error) => logger.error({ err: error }, "loading profiles failed"));
+    loading = loading
+      .then(loadOnce)
+      .catch((error) => logger.error({ err: error }, "loading profiles failed"));
     return loading;
   };
   await reload();

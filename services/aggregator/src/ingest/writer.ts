@@ -56,7 +56,12 @@ export async function writeBatches(sql: Sql, batches: RecordBatch[]): Promise<Wr
           });
         }
         runStats.received++;
-        points.set(`${seriesKey}\u0000${record.time}`, { seriesKey, ts: record.time, value, runId: batch.runId });
+        points.set(`${seriesKey}\u0000${record.time}`, {
+          seriesKey,
+          ts: record.time,
+          value,
+          runId: batch.runId,
+        });
       }
     }
   }
@@ -121,9 +126,14 @@ export async function writeBatches(sql: Sql, batches: RecordBatch[]): Promise<Wr
 }
 
 /** Ids of every series, creating the missing ones in one statement. */
-async function resolveSeries(tx: TransactionSql, entries: [string, SeriesRef][]): Promise<Map<string, number>> {
+async function resolveSeries(
+  tx: TransactionSql,
+  entries: [string, SeriesRef][],
+): Promise<Map<string, number>> {
   const refs = entries.map(([, ref]) => ref);
-  const rows = await tx<{ id: string; tenant_id: string; profile_id: string; measure: string; dims_key: string }[]>`
+  const rows = await tx<
+    { id: string; tenant_id: string; profile_id: string; measure: string; dims_key: string }[]
+  >`
     insert into series (tenant_id, profile_id, measure, dims, dims_key, unit)
     select tenant_id, profile_id, measure, dims::jsonb, dims_key, unit from unnest(
       ${refs.map((r) => r.tenant)}::text[],

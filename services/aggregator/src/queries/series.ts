@@ -33,7 +33,12 @@ export async function listSeries(sql: Sql, tenant: string, query: SeriesQuery): 
     select id, profile_id, measure, dims, unit, first_ts, last_ts, obs_count from series ${where}
     order by profile_id, measure, dims_key limit ${query.limit} offset ${query.offset}`;
   const [count] = await sql<{ n: string }[]>`select count(*) as n from series ${where}`;
-  return { items: rows.map(toSeries), limit: query.limit, offset: query.offset, total: Number(count?.n ?? 0) };
+  return {
+    items: rows.map(toSeries),
+    limit: query.limit,
+    offset: query.offset,
+    total: Number(count?.n ?? 0),
+  };
 }
 
 export async function getSeries(sql: Sql, tenant: string, id: number): Promise<Series | undefined> {

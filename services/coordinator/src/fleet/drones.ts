@@ -6,7 +6,7 @@ export async function listDrones(kv: KV, livenessMs: number, now = Date.now()): 
   const drones: DroneView[] = [];
   for await (const key of await kv.keys()) {
     const entry = await kv.get(key);
-    if (!entry || entry.operation !== "PUT") continue;
+    if (entry?.operation !== "PUT") continue;
     const parsed = DroneHeartbeatSchema.safeParse(entry.json<DroneHeartbeat>());
     if (!parsed.success) continue;
     const silentFor = now - Date.parse(parsed.data.seenAt);

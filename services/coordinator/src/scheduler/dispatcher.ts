@@ -64,7 +64,8 @@ export class Dispatcher {
       spec: profile.spec,
     };
     const ack = await this.js.publish(jobSubject(DEFAULT_POOL), JSON.stringify(job), { msgID: run.id });
-    if (!ack.duplicate) this.logger.info({ runId: run.id, profileId: profile.id, slot: job.slot }, "run queued");
+    if (!ack.duplicate)
+      this.logger.info({ runId: run.id, profileId: profile.id, slot: job.slot }, "run queued");
     return !ack.duplicate;
   }
 }

@@ -18,7 +18,11 @@ export function currentSlot(now: number, everyMs: number, offsetMs = 0): Date {
   return new Date(Math.floor(shifted / everyMs) * everyMs + offsetMs);
 }
 
-const compact = (d: Date) => d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+const compact = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}Z$/, "Z");
 
 /** Run id of a scheduled slot: the same profile and slot always give the same id. */
 export const scheduledRunId = (profileId: string, slot: Date): string => `${profileId}@${compact(slot)}`;

@@ -8,20 +8,30 @@ import type { Deps, GatewayEnv } from "../context.js";
 
 const PROBE = { tenant: "", principal: "system:gateway", requestId: "" };
 
-export function registerHealthRoute(app: Hono<GatewayEnv>, { rpc }: Deps, self: () => Promise<HealthReport>): void {
+export function registerHealthRoute(
+  app: Hono<GatewayEnv>,
+  { rpc }: Deps,
+  self: () => Promise<HealthReport>,
+): void {
   app.get("/health", async (c) => {
     const others = SERVICES.filter((s) => s !== "gateway");
     const reports = await Promise.all(
       others.map(async (service) => {
         try {
           const report = await rpc.call<HealthReport>(service, "health", {}, PROBE, 2_000);
-          return [service, { status: report.status, instance: report.instance, checks: report.checks }] as const;
+          return [
+            service,
+            { status: report.status, instance: report.instance, checks: report.checks },
+          ] as const;
         } catch (error) {
           return [service, { status: "down", error: (error as Error).message }] as const;
         }
       }),
     );
-    const services = Object.fromEntries([["gateway", await self()], ...reports]) as Record<string, { status: string }>;
+    const services = Object.fromEntries([["gateway", await self()], ...reports]) as Record<
+      string,
+      { status: string }
+    >;
     const healthy = Object.values(services).every((s) => s.status === "ok");
     return c.json({ status: healthy ? "healthy" : "degraded", services }, healthy ? 200 : 503);
   });

@@ -9,7 +9,12 @@ export function registerProfileRoutes(app: Hono<GatewayEnv>, { rpc }: Deps): voi
     return c.json({ items });
   });
   app.get("/api/v1/profiles/:id", async (c) => {
-    const profile = await rpc.call<StoredProfile>("registry", "profiles.get", { id: c.req.param("id") }, callerOf(c));
+    const profile = await rpc.call<StoredProfile>(
+      "registry",
+      "profiles.get",
+      { id: c.req.param("id") },
+      callerOf(c),
+    );
     return c.json(profile);
   });
   app.post("/api/v1/profiles/:id/runs", async (c) => {

@@ -58,6 +58,11 @@ async function listYamlFiles(dir: string): Promise<string[]> {
   return entries
     .filter((e) => e.isFile() && /\.ya?ml$/i.test(e.name))
     .map((e) => join(e.parentPath, e.name))
-    .filter((path) => !relative(dir, path).split("/").some((part) => part.startsWith(".")))
+    .filter(
+      (path) =>
+        !relative(dir, path)
+          .split("/")
+          .some((part) => part.startsWith(".")),
+    )
     .sort();
 }
