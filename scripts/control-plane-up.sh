@@ -192,13 +192,20 @@ fi
 # --- NATS ---------------------------------------------------------------------------------------
 
 step "NATS at $NATS_URL"
+nats_here="nats-server -a $NATS_HOST -p $NATS_PORT "
 if nats_answers; then
-  if is_running nats nats-server; then info "running (started here, pid $(pid_of nats))"; else info "answers; using it"; fi
+  if is_running nats "$nats_here"; then
+    info "running (started here, pid $(pid_of nats))"
+  else
+    info "answers; using it"
+  fi
 else
   is_local_host "$NATS_HOST" ||
     die "NATS does not answer at $NATS_URL and that is not this machine; start it there or unset NATS_URL"
-  if is_running nats nats-server; then
+  if is_running nats "$nats_here"; then
     info "nats-server (pid $(pid_of nats)) is running but not answering yet"
+  elif is_running nats nats-server; then
+    die "the nats-server started here (pid $(pid_of nats)) listens elsewhere than $NATS_URL; run npm run down first"
   else
     if ! command -v nats-server >/dev/null 2>&1; then
       is_root || die "nats-server is not installed; install it (sudo apt-get install nats-server, or https://docs.nats.io) and re-run"
@@ -236,7 +243,13 @@ as_pg() {
 }
 
 start_local_postgres() {
-  local bin listen=$PG_HOST socket_dir=$PG_SOCKET_DIR
+  local bin listen=$PG_HOST socket_dir=$PG_SOCKET_DIR pid
+  if [[ -f $PG_DATA/postmaster.pid ]]; then
+    pid=$(sed -n 1p "$PG_DATA/postmaster.pid")
+    if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && [[ $(proc_cmdline "$pid") == *postgres* ]]; then
+      die "the Postgres started here (pid $pid) listens on port $(sed -n 4p "$PG_DATA/postmaster.pid"), not $PG_PORT; run npm run down first"
+    fi
+  fi
   if ! bin=$(find_pg_bin); then
     is_root || die "Postgres is not installed; install it (sudo apt-get install postgresql) or set DATABASE_URL to a server you have, then re-run"
     apt_install postgresql
@@ -292,6 +305,10 @@ if (ours === "yes") {
 const ident = (id) => `"${id.replaceAll('"', '""')}"`;
 const literal = (text) => `'${text.replaceAll("'", "''")}'`;
 const open = (u) => postgres(u.toString(), { max: 1, connect_timeout: 5, onnotice: () => {} });
+process.on("uncaughtException", (error) => {
+  console.error(`${error.code ? `${error.code}: ` : ""}${error.message}`);
+  process.exit(1);
+});
 let sql = open(target);
 try {
   await sql`select 1`;
@@ -325,12 +342,14 @@ try {
 JS
 }
 
-# True when the cluster under .data/pg is running (its postmaster.pid names a live postgres).
+# True when the cluster under .data/pg is running and is the server DATABASE_URL points at
+# (postmaster.pid: line 1 is the pid, line 4 the port).
 own_pg_running() {
-  local pid
-  [[ -f $PG_DATA/postmaster.pid ]] || return 1
-  pid=$(head -n 1 "$PG_DATA/postmaster.pid")
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && [[ $(proc_cmdline "$pid") == *postgres* ]]
+  local pid port
+  [[ -f $PG_DATA/postmaster.pid ]] && is_local_host "$PG_HOST" || return 1
+  pid=$(sed -n 1p "$PG_DATA/postmaster.pid")
+  port=$(sed -n 4p "$PG_DATA/postmaster.pid")
+  [[ $port == "$PG_PORT" && $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && [[ $(proc_cmdline "$pid") == *postgres* ]]
 }
 
 step "Postgres at $PG_HOST:$PG_PORT, database $DB_NAME"
