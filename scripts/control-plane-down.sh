@@ -64,7 +64,10 @@ stop_group() {
       rm -f "$PID_DIR/$name.pid"
     fi
   done
-  ((${#pids[@]} > 0)) || return 0
+  if ((${#pids[@]} == 0)); then
+    echo "    nothing started here is running"
+    return 0
+  fi
   while :; do
     left=0
     for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && left=$((left + 1)); done

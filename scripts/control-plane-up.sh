@@ -232,7 +232,10 @@ find_pg_bin() {
     [[ -x /usr/lib/postgresql/$version/bin/pg_ctl ]] && { echo "/usr/lib/postgresql/$version/bin"; return 0; }
   fi
   if [[ -n ${PG_BIN:-} && -x ${PG_BIN}/initdb ]]; then echo "$PG_BIN"; return 0; fi
-  dir=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | while read -r d; do [[ -x $d/initdb ]] && echo "$d"; done | tail -n 1)
+  dir=""
+  while read -r version; do
+    if [[ -x $version/initdb ]]; then dir=$version; fi
+  done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V)
   if [[ -z $dir ]] && command -v initdb >/dev/null 2>&1; then dir=$(dirname "$(command -v initdb)"); fi
   [[ -n $dir ]] && echo "$dir"
 }
@@ -390,6 +393,8 @@ step "Demo data source on 127.0.0.1:$DEMO_SOURCE_PORT"
 demo_health() { http_get "http://127.0.0.1:$DEMO_SOURCE_PORT/health" >/dev/null 2>&1; }
 if is_running demo-source demo-source.mjs; then
   info "already running (pid $(pid_of demo-source))"
+elif [[ $(http_get "http://127.0.0.1:$DEMO_SOURCE_PORT/health" 2>/dev/null || true) == *'"demo-source"'* ]]; then
+  info "a demo source started elsewhere already answers on port $DEMO_SOURCE_PORT; using it"
 elif tcp_open 127.0.0.1 "$DEMO_SOURCE_PORT"; then
   warn "port $DEMO_SOURCE_PORT is taken by another process; not starting the demo source (set DEMO_SOURCE_PORT to move it; the demo profiles expect 8099)"
 else

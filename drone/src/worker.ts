@@ -101,7 +101,7 @@ export class Worker {
       job = JobSchema.parse(msg.json());
     } catch (error) {
       this.logger.error({ err: error, seq: msg.seq }, "dropping a malformed job");
-      msg.term("malformed job");
+      msg.term();
       return;
     }
     this.currentRuns.set(key, job.runId);

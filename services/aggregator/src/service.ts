@@ -125,7 +125,7 @@ function startRunEventLoop(
       try {
         const messages = await consumer.fetch({ max_messages: 100, expires: 1_000 });
         for await (const msg of messages) {
-          const parsed = RunEventSchema.safeParse(msg.json());
+          const parsed = RunEventSchema.safeParse(jsonOrUndefined(msg.data));
           if (!parsed.success) {
             runtime.logger.warn({ subject: msg.subject }, "ignoring a malformed run event");
             msg.term();
@@ -153,4 +153,12 @@ function startRunEventLoop(
       await loop;
     },
   };
+}
+
+function jsonOrUndefined(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return undefined;
+  }
 }

@@ -121,6 +121,7 @@ function deadLetter(nc: NatsConnection, msg: JsMsg, reason: string, logger: Logg
       JSON.stringify({ subject: msg.subject, seq: msg.seq, reason, at: new Date().toISOString() }),
     );
   } finally {
-    msg.term(reason);
+    // No reason argument: servers before 2.10.4 ignore "+TERM <reason>" and would redeliver.
+    msg.term();
   }
 }

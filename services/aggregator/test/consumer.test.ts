@@ -1,0 +1,110 @@
+import { CONSUMERS, STREAMS } from "@chartly/contracts";
+import { createDatabase, type Database } from "@chartly/db";
+import { ensurePullConsumer, ensureStreams } from "@chartly/platform";
+import {
+  createTestDatabase,
+  type NatsServer,
+  startNatsServer,
+  type TestDatabase,
+  waitFor,
+} from "@chartly/testkit";
+import { type JetStreamManager, jetstream } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { pino } from "pino";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { DEAD_LETTER_SUBJECT, type IngestLoop, startIngestLoop } from "../src/ingest/consumer.js";
+import { writeBatches } from "../src/ingest/writer.js";
+
+const batch = (runId: string, year: number) =>
+  JSON.stringify({
+    tenant: "t1",
+    profileId: "p",
+    runId,
+    batch: 0,
+    units: {},
+    records: [{ key: `${year}`, time: `${year}-01-01T00:00:00Z`, dims: {}, measures: { v: year } }],
+  });
+
+describe("the ingest loop", () => {
+  let nats: NatsServer;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let testDb: TestDatabase;
+  let database: Database;
+  let writerSql: postgres.Sql;
+  let loop: IngestLoop;
+  const deadLetters: { reason: string }[] = [];
+
+  const stored = async () => Number((await database.sql`select count(*) as n from observations`)[0]?.n);
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    nc = await connect({ servers: nats.url });
+    jsm = await ensureStreams(nc);
+    await ensurePullConsumer(jsm, STREAMS.records.name, CONSUMERS.aggregatorRecords, { ackWaitMs: 30_000 });
+    testDb = await createTestDatabase(inject("databaseAdminUrl"));
+    database = createDatabase(testDb.url, { max: 2 });
+    // A short lock timeout turns a blocked table into a failed write, as an outage would.
+    writerSql = postgres(testDb.url, { max: 2, onnotice: () => {}, connection: { lock_timeout: "300ms" } });
+    nc.subscribe(DEAD_LETTER_SUBJECT, { callback: (_e, msg) => deadLetters.push(msg.json()) });
+    loop = startIngestLoop({
+      consumer: await jetstream(nc).consumers.get(STREAMS.records.name, CONSUMERS.aggregatorRecords),
+      nc,
+      write: (batches) => writeBatches(writerSql, batches),
+      logger: pino({ level: "silent" }),
+      maxMessages: 10,
+    });
+  });
+  afterAll(async () => {
+    await loop.stop();
+    await writerSql.end();
+    await database.close();
+    await testDb.drop();
+    await nc.close();
+    await nats.stop();
+  });
+
+  it("sets a malformed batch aside with its reason and goes on with the next", async () => {
+    const js = jetstream(nc);
+    await js.publish("chartly.records.t1.p", "{not json");
+    await js.publish("chartly.records.t1.p", JSON.stringify({ tenant: "t1", records: "nope" }));
+    await js.publish("chartly.records.t1.p", batch("r1", 2001));
+    await waitFor("the good batch to be stored", async () => ((await stored()) === 1 ? true : undefined));
+    await waitFor("two dead letters", async () => (deadLetters.length === 2 ? true : undefined));
+    expect(deadLetters[0]?.reason).toMatch(/^not JSON: /);
+    expect(deadLetters[1]?.reason).toMatch(/^not a record batch: \/profileId: /);
+    // Acks and terms are asynchronous: wait for the server to have them all.
+    await waitFor("every message to be settled", async () => {
+      const info = await jsm.consumers.info(STREAMS.records.name, CONSUMERS.aggregatorRecords);
+      return info.num_ack_pending === 0 && info.num_pending === 0 ? true : undefined;
+    });
+  });
+
+  it("keeps a batch it cannot write, reports unhealthy, and stores it once Postgres recovers", async () => {
+    const blocker = postgres(testDb.url, { max: 1, onnotice: () => {} });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const holding = blocker.begin(async (tx) => {
+      await tx`lock table observations in access exclusive mode`;
+      await released;
+    });
+    try {
+      await jetstream(nc).publish("chartly.records.t1.p", batch("r2", 2002));
+      await waitFor("the loop to notice the failure", async () => (loop.healthy() ? undefined : true));
+      // The stream still holds the batch: it was not acknowledged.
+      const info = await jsm.consumers.info(STREAMS.records.name, CONSUMERS.aggregatorRecords);
+      expect(info.num_pending + info.num_ack_pending).toBe(1);
+    } finally {
+      release();
+      await holding;
+      await blocker.end();
+    }
+    await waitFor("the batch to be stored after recovery", async () =>
+      (await stored()) === 2 ? true : undefined,
+    );
+    await waitFor("the loop to be healthy again", async () => (loop.healthy() ? true : undefined));
+  });
+});

@@ -1,0 +1,96 @@
+import { ensureStreams } from "@chartly/platform";
+import type { StoredProfile } from "@chartly/contracts";
+import { createDatabase, type Database } from "@chartly/db";
+import { createTestDatabase, type NatsServer, startNatsServer, type TestDatabase } from "@chartly/testkit";
+import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { Dispatcher } from "../src/scheduler/dispatcher.js";
+
+const profile = (id: string, every: string, enabled = true): StoredProfile => ({
+  id,
+  tenant: "t1",
+  name: id,
+  enabled,
+  version: 3,
+  digest: "d",
+  source: `${id}.yaml`,
+  updatedAt: new Date().toISOString(),
+  spec: {
+    id,
+    name: id,
+    enabled,
+    schedule: { every },
+    source: { url: "https://example.org", method: "GET", query: {}, headers: {}, format: "json", timeout: "30s" },
+    records: { path: "$", time: { field: "t", format: "iso", timezone: "UTC" }, dims: {}, measures: { v: "v" } },
+  },
+});
+
+describe("the dispatcher", () => {
+  let nats: NatsServer;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let testDb: TestDatabase;
+  let database: Database;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    nc = await connect({ servers: nats.url });
+    jsm = await ensureStreams(nc);
+    testDb = await createTestDatabase(inject("databaseAdminUrl"));
+    database = createDatabase(testDb.url, { max: 3 });
+  });
+  afterAll(async () => {
+    await database.close();
+    await testDb.drop();
+    await nc.close();
+    await nats.stop();
+  });
+
+  const jobsQueued = async () => Number((await jsm.streams.info("JOBS")).state.messages);
+
+  it("queues one run and one job per due slot, skipping disabled profiles", async () => {
+    const dispatcher = new Dispatcher(database.sql, jetstream(nc), pino({ level: "silent" }));
+    const now = Date.parse("2026-03-01T10:20:00Z");
+    const queued = await dispatcher.tick([profile("hourly", "1h"), profile("off", "1h", false)], now);
+    expect(queued).toEqual(["hourly@20260301T100000Z"]);
+    // The same slot on the next tick is not queued again.
+    expect(await dispatcher.tick([profile("hourly", "1h")], now + 1_000)).toEqual([]);
+    expect(await jobsQueued()).toBe(1);
+    const [run] = await database.sql`select * from runs where id = 'hourly@20260301T100000Z'`;
+    expect(run).toMatchObject({ tenant_id: "t1", profile_id: "hourly", profile_version: 3, status: "queued" });
+  });
+
+  it("never queues a slot twice, even from a second coordinator", async () => {
+    const logger = pino({ level: "silent" });
+    const a = new Dispatcher(database.sql, jetstream(nc), logger);
+    const b = new Dispatcher(database.sql, jetstream(nc), logger);
+    const now = Date.parse("2026-03-01T11:05:00Z");
+    const before = await jobsQueued();
+    const [fromA, fromB] = await Promise.all([a.tick([profile("p2", "1h")], now), b.tick([profile("p2", "1h")], now)]);
+    expect([...fromA, ...fromB]).toEqual(["p2@20260301T110000Z"]);
+    expect(await jobsQueued()).toBe(before + 1);
+    const [count] = await database.sql`select count(*)::int as n from runs where profile_id = 'p2'`;
+    expect(count?.n).toBe(1);
+  });
+
+  it("re-publishes a run left queued by a crash without creating a duplicate job", async () => {
+    const dispatcher = new Dispatcher(database.sql, jetstream(nc), pino({ level: "silent" }));
+    const before = await jobsQueued();
+    const republished = await dispatcher.dispatch(profile("p2", "1h"), {
+      id: "p2@20260301T110000Z",
+      slot: new Date("2026-03-01T11:00:00Z"),
+      trigger: "schedule",
+    });
+    expect(republished).toBe(false);
+    expect(await jobsQueued()).toBe(before);
+  });
+
+  it("queues the next slot when the clock moves on", async () => {
+    const dispatcher = new Dispatcher(database.sql, jetstream(nc), pino({ level: "silent" }));
+    const first = await dispatcher.tick([profile("minutely", "1m")], Date.parse("2026-03-01T12:00:30Z"));
+    const second = await dispatcher.tick([profile("minutely", "1m")], Date.parse("2026-03-01T12:01:01Z"));
+    expect([...first, ...second]).toEqual(["minutely@20260301T120000Z", "minutely@20260301T120100Z"]);
+  });
+});
