@@ -46,8 +46,12 @@ describe("the ingest loop", () => {
     testDb = await createTestDatabase(inject("databaseAdminUrl"));
     database = createDatabase(testDb.url, { max: 2 });
     // A short lock timeout turns a blocked table into a failed write, as an outage would.
-    writerSql = postgres(testDb.url, { max: 2, onnotice: () => {}, connection: { lock_timeout: "300ms" } });
-    nc.subscribe(DEAD_LETTER_SUBJECT, { callback: (_e, msg) => deadLetters.push(msg.json()) });
+    writerSql = postgres(testDb.url, { max: 2, onnotice: () => {}, connection: { lock_timeout: 300 } });
+    nc.subscribe(DEAD_LETTER_SUBJECT, {
+      callback: (_e, msg) => {
+        deadLetters.push(msg.json());
+      },
+    });
     loop = startIngestLoop({
       consumer: await jetstream(nc).consumers.get(STREAMS.records.name, CONSUMERS.aggregatorRecords),
       nc,
