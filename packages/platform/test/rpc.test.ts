@@ -50,7 +50,7 @@ describe("RPC over NATS", () => {
 
   it("turns a validation failure into invalid_argument naming the field", async () => {
     const error = await rpcClient(nc)
-      .call("registry", "profiles.get", { id: 5 }, ctx)
+      .call<never>("registry", "profiles.get", { id: 5 }, ctx)
       .catch((e: unknown) => e as AppError);
     expect(error).toMatchObject({ code: "invalid_argument", status: 400 });
     expect(error.details).toEqual([expect.objectContaining({ pointer: "/id" })]);
