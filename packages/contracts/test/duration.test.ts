@@ -13,7 +13,8 @@ describe("durations", () => {
   });
 
   it("refuse text that is not a duration", () => {
-    for (const text of ["", "often", "5", "5 years", "-1m", "m5"]) expect(parseDuration(text)).toBeUndefined();
+    for (const text of ["", "often", "5", "5 years", "-1m", "m5"])
+      expect(parseDuration(text)).toBeUndefined();
   });
 
   it("format with the largest exact unit", () => {

@@ -36,12 +36,22 @@ describe("loadConfig", () => {
       HTTP_PORT: "8080",
       API_SECRET_FILE: join(dir, "secret"),
     });
-    expect(config).toEqual({ DATABASE_URL: "postgres://x", HTTP_PORT: 8080, API_SECRET: "s3cr3t-value", WATCH: true });
+    expect(config).toEqual({
+      DATABASE_URL: "postgres://x",
+      HTTP_PORT: 8080,
+      API_SECRET: "s3cr3t-value",
+      WATCH: true,
+    });
   });
 
   it("refuses both <NAME> and <NAME>_FILE, and an unreadable file", () => {
     expect(() =>
-      loadConfig(schema, { DATABASE_URL: "x", HTTP_PORT: "1", API_SECRET: "12345678", API_SECRET_FILE: "/x" }),
+      loadConfig(schema, {
+        DATABASE_URL: "x",
+        HTTP_PORT: "1",
+        API_SECRET: "12345678",
+        API_SECRET_FILE: "/x",
+      }),
     ).toThrow(/API_SECRET: set both API_SECRET and API_SECRET_FILE/);
     expect(() =>
       loadConfig(schema, { DATABASE_URL: "x", HTTP_PORT: "1", API_SECRET_FILE: "/does/not/exist" }),

@@ -43,7 +43,9 @@ describe("RPC over NATS", () => {
   });
 
   it("carries a typed error back to the caller with its code and HTTP status", async () => {
-    const error = await rpcClient(nc).call("registry", "profiles.get", { id: "x" }, ctx).catch((e) => e);
+    const error = await rpcClient(nc)
+      .call("registry", "profiles.get", { id: "x" }, ctx)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: "not_found", status: 404, message: "profile x was not found" });
   });
@@ -57,22 +59,30 @@ describe("RPC over NATS", () => {
   });
 
   it("hides an unexpected error's message behind internal", async () => {
-    const error = await rpcClient(nc).call("registry", "crash", {}, ctx).catch((e) => e);
+    const error = await rpcClient(nc)
+      .call("registry", "crash", {}, ctx)
+      .catch((e) => e);
     expect(error).toMatchObject({ code: "internal", message: "internal error" });
   });
 
   it("answers not_found for a method the service does not have", async () => {
-    const error = await rpcClient(nc).call("registry", "nope", {}, ctx).catch((e) => e);
+    const error = await rpcClient(nc)
+      .call("registry", "nope", {}, ctx)
+      .catch((e) => e);
     expect(error).toMatchObject({ code: "not_found", message: "registry has no method nope" });
   });
 
   it("says the service is not running when nobody serves it", async () => {
-    const error = await rpcClient(nc).call("reporter", "reports.list", {}, ctx).catch((e) => e);
+    const error = await rpcClient(nc)
+      .call("reporter", "reports.list", {}, ctx)
+      .catch((e) => e);
     expect(error).toMatchObject({ code: "unavailable", message: "the reporter service is not running" });
   });
 
   it("says the service did not answer in time", async () => {
-    const error = await rpcClient(nc).call("registry", "slow", {}, ctx, 100).catch((e) => e);
+    const error = await rpcClient(nc)
+      .call("registry", "slow", {}, ctx, 100)
+      .catch((e) => e);
     expect(error).toMatchObject({ code: "deadline_exceeded", status: 504 });
   });
 });

@@ -93,7 +93,7 @@ describe("writing record batches", () => {
     const [series] =
       await database.sql`select obs_count::int, last_ts from series where dims_key = ${dimsKey({ country: "JPN" })}`;
     expect(series?.obs_count).toBe(3);
-    expect((series?.last_ts as Date).toISOString()).toBe("2021-01-01T00:00:00.000Z");
+    expect(series?.last_ts).toEqual(new Date("2021-01-01T00:00:00.000Z"));
     const [run] = await database.sql`select records_stored, records_updated from runs where id = 'r2'`;
     expect(run).toEqual({ records_stored: 1, records_updated: 1 });
   });

@@ -1,8 +1,8 @@
-import { ensureStreams } from "@chartly/platform";
 import type { StoredProfile } from "@chartly/contracts";
 import { createDatabase, type Database } from "@chartly/db";
+import { ensureStreams } from "@chartly/platform";
 import { createTestDatabase, type NatsServer, startNatsServer, type TestDatabase } from "@chartly/testkit";
-import { jetstream, type JetStreamManager } from "@nats-io/jetstream";
+import { type JetStreamManager, jetstream } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -22,8 +22,20 @@ const profile = (id: string, every: string, enabled = true): StoredProfile => ({
     name: id,
     enabled,
     schedule: { every },
-    source: { url: "https://example.org", method: "GET", query: {}, headers: {}, format: "json", timeout: "30s" },
-    records: { path: "$", time: { field: "t", format: "iso", timezone: "UTC" }, dims: {}, measures: { v: "v" } },
+    source: {
+      url: "https://example.org",
+      method: "GET",
+      query: {},
+      headers: {},
+      format: "json",
+      timeout: "30s",
+    },
+    records: {
+      path: "$",
+      time: { field: "t", format: "iso", timezone: "UTC" },
+      dims: {},
+      measures: { v: "v" },
+    },
   },
 });
 
@@ -59,7 +71,12 @@ describe("the dispatcher", () => {
     expect(await dispatcher.tick([profile("hourly", "1h")], now + 1_000)).toEqual([]);
     expect(await jobsQueued()).toBe(1);
     const [run] = await database.sql`select * from runs where id = 'hourly@20260301T100000Z'`;
-    expect(run).toMatchObject({ tenant_id: "t1", profile_id: "hourly", profile_version: 3, status: "queued" });
+    expect(run).toMatchObject({
+      tenant_id: "t1",
+      profile_id: "hourly",
+      profile_version: 3,
+      status: "queued",
+    });
   });
 
   it("never queues a slot twice, even from a second coordinator", async () => {
@@ -68,7 +85,10 @@ describe("the dispatcher", () => {
     const b = new Dispatcher(database.sql, jetstream(nc), logger);
     const now = Date.parse("2026-03-01T11:05:00Z");
     const before = await jobsQueued();
-    const [fromA, fromB] = await Promise.all([a.tick([profile("p2", "1h")], now), b.tick([profile("p2", "1h")], now)]);
+    const [fromA, fromB] = await Promise.all([
+      a.tick([profile("p2", "1h")], now),
+      b.tick([profile("p2", "1h")], now),
+    ]);
     expect([...fromA, ...fromB]).toEqual(["p2@20260301T110000Z"]);
     expect(await jobsQueued()).toBe(before + 1);
     const [count] = await database.sql`select count(*)::int as n from runs where profile_id = 'p2'`;

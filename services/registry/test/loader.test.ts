@@ -41,7 +41,9 @@ describe("loading a profiles folder", () => {
       ["a", "created", 1],
       ["b", "created", 1],
     ]);
-    expect(report.problems).toEqual([expect.objectContaining({ file: "broken.yaml", line: 3, field: "schedule.every" })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ file: "broken.yaml", line: 3, field: "schedule.every" }),
+    ]);
     expect((await listProfiles(database.sql, "t1")).map((p) => p.id)).toEqual(["a", "b"]);
   });
 
@@ -65,7 +67,11 @@ describe("loading a profiles folder", () => {
     await writeFile(join(dir, "c.yaml"), profile("a"));
     const report = await loadProfilesDir(database.sql, "t1", dir);
     expect(report.problems).toEqual([
-      expect.objectContaining({ file: "c.yaml", field: "id", message: 'profile id "a" is already defined in a.yaml' }),
+      expect.objectContaining({
+        file: "c.yaml",
+        field: "id",
+        message: 'profile id "a" is already defined in a.yaml',
+      }),
     ]);
     await unlink(join(dir, "c.yaml"));
   });

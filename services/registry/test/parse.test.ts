@@ -49,7 +49,10 @@ describe("parsing a profile file", () => {
   });
 
   it("points at the parent of a missing field", () => {
-    const parsed = parseProfile("gdp.yaml", good.replace("  url: https://example.org/gdp\n", "  method: GET\n"));
+    const parsed = parseProfile(
+      "gdp.yaml",
+      good.replace("  url: https://example.org/gdp\n", "  method: GET\n"),
+    );
     if (parsed.ok) throw new Error("expected problems");
     expect(parsed.problems[0]).toMatchObject({ line: 5, field: "source.url" });
   });
