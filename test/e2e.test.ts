@@ -179,7 +179,9 @@ describe("the pipeline end to end", () => {
       body: JSON.stringify({ slot: slotRow?.slot.toISOString() }),
     });
     expect(status).toBe(202);
-    expect(queued.status).toBe("queued");
+    // A fast drone may already have started it by the time the reply is built.
+    expect(["queued", "running", "succeeded"]).toContain(queued.status);
+    expect(queued).toMatchObject({ trigger: "manual", profileId: "gdp" });
     const again = await waitFor("the manual run to finish", async () => {
       const run = (await runsOf("gdp")).find((r) => r.id === queued.id);
       return run && run.status !== "queued" && run.status !== "running" ? run : undefined;
