@@ -1,4 +1,6 @@
 export * from "./config.js";
 export * from "./ingest/dims-key.js";
+export * from "./ingest/partitions.js";
+export * from "./ingest/series-cache.js";
 export * from "./ingest/writer.js";
 export * from "./service.js";

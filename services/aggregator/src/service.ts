@@ -22,7 +22,7 @@ import { Counter } from "prom-client";
 import { z } from "zod";
 import type { Config } from "./config.js";
 import { startIngestLoop } from "./ingest/consumer.js";
-import { writeBatches } from "./ingest/writer.js";
+import { createWriter } from "./ingest/writer.js";
 import { getObservations, getSeries, listSeries } from "./queries/series.js";
 import { applyRunEvent } from "./runs/events.js";
 
@@ -61,10 +61,11 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
     labelNames: ["outcome"],
     registers: [runtime.metrics],
   });
+  const writer = createWriter(database.sql);
   const ingest = startIngestLoop({
     consumer: await js.consumers.get(STREAMS.records.name, CONSUMERS.aggregatorRecords),
     nc,
-    write: (batches) => writeBatches(database.sql, batches),
+    write: writer.write,
     logger,
     maxMessages: config.INGEST_BATCH_MESSAGES,
     onWritten: (result) => {

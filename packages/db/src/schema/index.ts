@@ -1,3 +1,4 @@
+export * from "./dead-letters.js";
 export * from "./profiles.js";
 export * from "./runs.js";
 export * from "./series.js";

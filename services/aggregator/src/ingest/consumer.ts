@@ -40,10 +40,31 @@ export function startIngestLoop(options: {
       };
     });
 
+  let backoff = 250;
+  /** Writes one group and settles its messages; never throws. */
+  const writeGroup = async (batches: RecordBatch[], messages: JsMsg[]): Promise<void> => {
+    try {
+      const result = await write(batches);
+      for (const msg of messages) msg.ack();
+      healthy = true;
+      backoff = 250;
+      options.onWritten?.(result, messages.length);
+    } catch (error) {
+      healthy = false;
+      logger.error({ err: error, retryInMs: backoff }, "writing record batches failed; will retry");
+      // Redeliver after the pause rather than waiting for the ack deadline.
+      for (const msg of messages) msg.nak(backoff);
+      await sleep(backoff);
+      backoff = Math.min(backoff * 2, 10_000);
+    }
+  };
+
+  // Two stages overlap: while one group is written, the next is fetched and parsed. At most one
+  // write is in flight, so a failing database stops the pulling after one more group.
   const loop = (async () => {
-    let backoff = 250;
+    let writing: Promise<void> = Promise.resolve();
     while (running) {
-      let messages: JsMsg[] = [];
+      const messages: JsMsg[] = [];
       try {
         const fetched = await consumer.fetch({ max_messages: options.maxMessages, expires: 1_000 });
         for await (const msg of fetched) messages.push(msg);
@@ -66,24 +87,10 @@ export function startIngestLoop(options: {
           deadLetter(nc, msg, parsed.reason, logger);
         }
       }
-      messages = good;
-      if (messages.length === 0) continue;
-
-      try {
-        const result = await write(batches);
-        for (const msg of messages) msg.ack();
-        healthy = true;
-        backoff = 250;
-        options.onWritten?.(result, messages.length);
-      } catch (error) {
-        healthy = false;
-        logger.error({ err: error, retryInMs: backoff }, "writing record batches failed; will retry");
-        // Redeliver after the pause rather than waiting for the ack deadline.
-        for (const msg of messages) msg.nak(backoff);
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 10_000);
-      }
+      await writing;
+      if (good.length > 0) writing = writeGroup(batches, good);
     }
+    await writing;
   })();
 
   return {

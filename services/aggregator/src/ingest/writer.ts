@@ -1,14 +1,20 @@
 /**
- * @module Writes record batches into Postgres in one transaction with set-based SQL: series are
- * resolved in bulk, observations upserted from arrays. A point already stored with the same
- * value is left alone; a changed value is updated and counted as a revision. Writing the same
- * batches again changes nothing.
+ * @module Writes record batches into Postgres in one transaction: series resolved in bulk
+ * (cached), every point streamed with COPY into a per-connection staging table, then merged into
+ * `observations` with one statement that also maintains the series' first/last/count and the
+ * runs' stored/updated counts. A point already stored with the same value is left alone; a
+ * changed value is updated and counted as a revision. Writing the same batches again changes
+ * nothing.
  */
 import type { RecordBatch } from "@chartly/contracts";
 import type { Sql, TransactionSql } from "postgres";
 import { dimsKey } from "./dims-key.js";
+import { ensurePartitions } from "./partitions.js";
+import { SeriesCache, type SeriesRef, seriesIdentity } from "./series-cache.js";
 
 export interface WriteResult {
+  /** Points received with a numeric value. */
+  received: number;
   inserted: number;
   updated: number;
   /** Points received that were already stored with the same value. */
@@ -17,77 +23,92 @@ export interface WriteResult {
 }
 
 interface Point {
-  seriesKey: string;
+  identity: string;
   ts: string;
   value: number;
   runId: string;
 }
 
-interface SeriesRef {
-  tenant: string;
-  profileId: string;
-  measure: string;
-  dims: Record<string, string>;
-  dimsKey: string;
-  unit: string | null;
+/** COPY text format: backslash, tab, newline and carriage return must be escaped. */
+const copyText = (s: string) =>
+  /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] as string) : s;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** A writer that remembers series ids between writes. */
+export function createWriter(sql: Sql): {
+  write(batches: RecordBatch[]): Promise<WriteResult>;
+  cache: SeriesCache;
+} {
+  const cache = new SeriesCache();
+  return { cache, write: (batches) => writeBatches(sql, batches, cache) };
 }
 
-export async function writeBatches(sql: Sql, batches: RecordBatch[]): Promise<WriteResult> {
-  const series = new Map<string, SeriesRef>();
-  // Last value wins within one write, as it would across two writes.
-  const points = new Map<string, Point>();
+export async function writeBatches(
+  sql: Sql,
+  batches: RecordBatch[],
+  cache: SeriesCache = new SeriesCache(),
+): Promise<WriteResult> {
+  const refs = new Map<string, SeriesRef>();
+  // Last value wins within one write, as it would across two writes; keyed per series then time.
+  const points = new Map<string, Map<string, Point>>();
   const perRun: WriteResult["perRun"] = new Map();
+  let received = 0;
+  let minTs = Number.POSITIVE_INFINITY;
+  let maxTs = Number.NEGATIVE_INFINITY;
   for (const batch of batches) {
     const runStats = perRun.get(batch.runId) ?? { received: 0, inserted: 0, updated: 0 };
     perRun.set(batch.runId, runStats);
     for (const record of batch.records) {
-      const key = dimsKey(record.dims);
-      for (const [measure, value] of Object.entries(record.measures)) {
-        if (value === null || !Number.isFinite(value)) continue;
-        const seriesKey = JSON.stringify([batch.tenant, batch.profileId, measure, key]);
-        if (!series.has(seriesKey)) {
-          series.set(seriesKey, {
-            tenant: batch.tenant,
-            profileId: batch.profileId,
-            measure,
-            dims: record.dims,
-            dimsKey: key,
-            unit: batch.units[measure] ?? null,
-          });
+      let key: string | undefined;
+      for (const measure in record.measures) {
+        const value = record.measures[measure];
+        if (value === null || value === undefined || !Number.isFinite(value)) continue;
+        key ??= dimsKey(record.dims);
+        const identity = seriesIdentity(batch.tenant, batch.profileId, measure, key);
+        let byTime = points.get(identity);
+        if (!byTime) {
+          byTime = new Map();
+          points.set(identity, byTime);
+          if (!refs.has(identity)) {
+            refs.set(identity, {
+              tenant: batch.tenant,
+              profileId: batch.profileId,
+              measure,
+              dims: record.dims,
+              dimsKey: key,
+              unit: batch.units[measure] ?? null,
+            });
+          }
         }
+        byTime.set(record.time, { identity, ts: record.time, value, runId: batch.runId });
         runStats.received++;
-        points.set(`${seriesKey}\u0000${record.time}`, {
-          seriesKey,
-          ts: record.time,
-          value,
-          runId: batch.runId,
-        });
+        received++;
+      }
+      if (key !== undefined) {
+        const ms = Date.parse(record.time);
+        if (ms < minTs) minTs = ms;
+        if (ms > maxTs) maxTs = ms;
       }
     }
   }
-  const result: WriteResult = { inserted: 0, updated: 0, unchanged: 0, perRun };
-  if (points.size === 0) return result;
+  const result: WriteResult = { received, inserted: 0, updated: 0, unchanged: 0, perRun };
+  if (received === 0) return result;
 
+  await ensurePartitions(sql, minTs, maxTs);
   await sql.begin(async (tx) => {
-    const ids = await resolveSeries(tx, [...series.entries()]);
-    const list = [...points.values()];
-    const rows = await tx<{ run_id: string; inserted: boolean }[]>`
-      with input as (
-        select * from unnest(
-          ${list.map((p) => ids.get(p.seriesKey) as number)}::bigint[],
-          ${list.map((p) => p.ts)}::timestamptz[],
-          ${list.map((p) => p.value)}::float8[],
-          ${list.map((p) => p.runId)}::text[]
-        ) as t(series_id, ts, value, run_id)
-      ), written as (
+    const ids = await cache.resolve(tx, refs);
+    await stage(tx, points, ids);
+    const rows = await tx<{ run_id: string; inserted: string; updated: string }[]>`
+      with written as (
         insert into observations as o (series_id, ts, value, run_id)
-        select series_id, ts, value, run_id from input
+        select series_id, ts, value, run_id from observation_stage
         on conflict (series_id, ts) do update
           set value = excluded.value, run_id = excluded.run_id, ingested_at = now(),
               revisions = o.revisions + 1
           where o.value is distinct from excluded.value
-        returning o.series_id, o.ts, o.run_id, (o.xmax = 0) as inserted
-      ), stats as (
+        -- xmax is not available on a partitioned table; an update always increments revisions.
+        returning o.series_id, o.ts, o.run_id, (o.revisions = 0) as inserted
+      ), series_stats as (
         update series s set
           first_ts = least(s.first_ts, w.first_ts),
           last_ts = greatest(s.last_ts, w.last_ts),
@@ -98,57 +119,58 @@ export async function writeBatches(sql: Sql, batches: RecordBatch[]): Promise<Wr
           from written group by series_id
         ) w
         where s.id = w.series_id
+      ), per_run as (
+        select run_id, count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated
+        from written group by run_id
+      ), run_stats as (
+        update runs r set
+          records_stored = r.records_stored + p.inserted,
+          records_updated = r.records_updated + p.updated
+        from per_run p where r.id = p.run_id
       )
-      select run_id, inserted from written`;
+      select run_id, inserted, updated from per_run`;
     for (const row of rows) {
+      const inserted = Number(row.inserted);
+      const updated = Number(row.updated);
+      result.inserted += inserted;
+      result.updated += updated;
       const stats = perRun.get(row.run_id);
-      if (row.inserted) {
-        result.inserted++;
-        if (stats) stats.inserted++;
-      } else {
-        result.updated++;
-        if (stats) stats.updated++;
+      if (stats) {
+        stats.inserted += inserted;
+        stats.updated += updated;
       }
     }
-    result.unchanged = list.length - rows.length;
-    await tx`
-      update runs r set
-        records_stored = r.records_stored + u.inserted,
-        records_updated = r.records_updated + u.updated
-      from unnest(
-        ${[...perRun.keys()]}::text[],
-        ${[...perRun.values()].map((s) => s.inserted)}::int[],
-        ${[...perRun.values()].map((s) => s.updated)}::int[]
-      ) as u(id, inserted, updated)
-      where r.id = u.id and (u.inserted > 0 or u.updated > 0)`;
   });
+  result.unchanged = received - result.inserted - result.updated;
   return result;
 }
 
-/** Ids of every series, creating the missing ones in one statement. */
-async function resolveSeries(
+/** Streams every point into the connection's staging table (emptied at commit). */
+async function stage(
   tx: TransactionSql,
-  entries: [string, SeriesRef][],
-): Promise<Map<string, number>> {
-  const refs = entries.map(([, ref]) => ref);
-  const rows = await tx<
-    { id: string; tenant_id: string; profile_id: string; measure: string; dims_key: string }[]
-  >`
-    insert into series (tenant_id, profile_id, measure, dims, dims_key, unit)
-    select tenant_id, profile_id, measure, dims::jsonb, dims_key, unit from unnest(
-      ${refs.map((r) => r.tenant)}::text[],
-      ${refs.map((r) => r.profileId)}::text[],
-      ${refs.map((r) => r.measure)}::text[],
-      ${refs.map((r) => JSON.stringify(r.dims))}::text[],
-      ${refs.map((r) => r.dimsKey)}::text[],
-      ${refs.map((r) => r.unit)}::text[]
-    ) as t(tenant_id, profile_id, measure, dims, dims_key, unit)
-    on conflict (tenant_id, profile_id, measure, dims_key)
-      do update set unit = coalesce(excluded.unit, series.unit)
-    returning id, tenant_id, profile_id, measure, dims_key`;
-  const ids = new Map<string, number>();
-  for (const row of rows) {
-    ids.set(JSON.stringify([row.tenant_id, row.profile_id, row.measure, row.dims_key]), Number(row.id));
+  points: Map<string, Map<string, Point>>,
+  ids: Map<string, number>,
+): Promise<void> {
+  await tx`
+    create temp table if not exists observation_stage
+      (series_id bigint, ts timestamptz, value float8, run_id text) on commit delete rows`;
+  const copy = await tx`copy observation_stage (series_id, ts, value, run_id) from stdin`.writable();
+  const done = new Promise<void>((resolve, reject) => {
+    copy.once("finish", resolve);
+    copy.once("error", reject);
+  });
+  let chunk = "";
+  for (const [identity, byTime] of points) {
+    const id = ids.get(identity);
+    if (id === undefined) throw new Error(`series ${identity} was not resolved`);
+    for (const point of byTime.values()) {
+      chunk += `${id}\t${copyText(point.ts)}\t${point.value}\t${copyText(point.runId)}\n`;
+    }
+    if (chunk.length > 1 << 16) {
+      if (!copy.write(chunk)) await new Promise((r) => copy.once("drain", r));
+      chunk = "";
+    }
   }
-  return ids;
+  copy.end(chunk);
+  await done;
 }
