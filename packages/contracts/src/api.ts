@@ -6,10 +6,29 @@ export const PageQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export const SeriesQuerySchema = PageQuerySchema.extend({
-  profile: z.string().optional(),
-  measure: z.string().optional(),
-});
+/** `dim.<name>=<value>` query parameters, gathered into one `dims` filter. */
+const gatherDims = (input: unknown) => {
+  if (typeof input !== "object" || input === null) return input;
+  const dims: Record<string, unknown> = { ...((input as { dims?: object }).dims ?? {}) };
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (key.startsWith("dim.") && key.length > 4) dims[key.slice(4)] = value;
+    else if (key !== "dims") rest[key] = value;
+  }
+  return { ...rest, dims };
+};
+
+export const SeriesQuerySchema = z.preprocess(
+  gatherDims,
+  PageQuerySchema.extend({
+    profile: z.string().optional(),
+    measure: z.string().optional(),
+    /** Exact dimension values the series must have. */
+    dims: z.record(z.string(), z.string()).default({}),
+    /** Free text matched against profile, measure, unit and dimension values. */
+    q: z.string().min(1).max(200).optional(),
+  }),
+);
 export type SeriesQuery = z.infer<typeof SeriesQuerySchema>;
 
 export const SeriesSchema = z.object({
@@ -21,15 +40,39 @@ export const SeriesSchema = z.object({
   firstTs: z.string().nullable(),
   lastTs: z.string().nullable(),
   count: z.number().int(),
+  /** Typical spacing of the latest points (`1h`, `1d`, `1mo`, `1y`, …), when there are enough. */
+  frequency: z.string().nullable().optional(),
 });
 export type Series = z.infer<typeof SeriesSchema>;
 
-export const ObservationsQuerySchema = z.object({
-  seriesId: z.coerce.number().int().positive(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
-});
+export const AGGREGATES = ["avg", "sum", "min", "max", "first", "last", "count"] as const;
+
+/** Bucket widths: fixed (`30s`, `15m`, `1h`, `1d`, `1w`) or calendar (`1mo`, `1q`, `1y`). */
+export const INTERVAL_PATTERN = /^(\d+)(s|m|h|d|w)$|^1(mo|q|y)$/;
+
+export const ObservationsQuerySchema = z
+  .object({
+    seriesId: z.coerce.number().int().positive(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    /** Resample into buckets of this width. */
+    interval: z
+      .string()
+      .regex(INTERVAL_PATTERN, "interval must look like 30s, 15m, 1h, 1d, 1w, 1mo, 1q or 1y")
+      .optional(),
+    agg: z.enum(AGGREGATES).default("avg"),
+    /** Downsample for charts to at most this many points, keeping peaks and troughs. */
+    maxPoints: z.coerce.number().int().min(2).max(100_000).optional(),
+    limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  })
+  .refine((q) => !(q.interval && q.maxPoints), {
+    message: "use either interval or maxPoints, not both",
+    path: ["maxPoints"],
+  })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    message: "from must be before to",
+    path: ["from"],
+  });
 export type ObservationsQuery = z.infer<typeof ObservationsQuerySchema>;
 
 export const ObservationSchema = z.object({ ts: z.string(), value: z.number().nullable() });

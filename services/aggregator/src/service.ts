@@ -22,7 +22,9 @@ import { Counter } from "prom-client";
 import { z } from "zod";
 import type { Config } from "./config.js";
 import { startIngestLoop } from "./ingest/consumer.js";
+import { keepDeadLetter } from "./ingest/dead-letters.js";
 import { createWriter } from "./ingest/writer.js";
+import { listDeadLetters, listRecords } from "./queries/records.js";
 import { getObservations, getSeries, listSeries } from "./queries/series.js";
 import { applyRunEvent } from "./runs/events.js";
 
@@ -68,6 +70,7 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
     write: writer.write,
     logger,
     maxMessages: config.INGEST_BATCH_MESSAGES,
+    onDeadLetter: (letter) => keepDeadLetter(database.sql, letter),
     onWritten: (result) => {
       observations.inc({ outcome: "inserted" }, result.inserted);
       observations.inc({ outcome: "updated" }, result.updated);
@@ -93,16 +96,24 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
         listSeries(database.sql, requireTenant(ctx), SeriesQuerySchema.parse(payload)),
       "series.get": async (payload, ctx) => {
         const { id } = z.object({ id: z.coerce.number().int() }).parse(payload);
-        const series = await getSeries(database.sql, requireTenant(ctx), id);
+        const series = await getSeries(database.sql, requireTenant(ctx), id, { withFrequency: true });
         if (!series) throw AppError.notFound(`series ${id}`);
         return series;
       },
+      "records.list": (payload, ctx) => listRecords(database.sql, requireTenant(ctx), payload),
+      "deadletters.list": (payload, ctx) => listDeadLetters(database.sql, requireTenant(ctx), payload),
       "series.observations": async (payload, ctx) => {
         const tenant = requireTenant(ctx);
         const query = ObservationsQuerySchema.parse(payload);
         const series = await getSeries(database.sql, tenant, query.seriesId);
         if (!series) throw AppError.notFound(`series ${query.seriesId}`);
-        return { series, items: await getObservations(database.sql, tenant, query) };
+        const items = await getObservations(database.sql, tenant, query, series);
+        return {
+          series,
+          ...(query.interval ? { interval: query.interval, agg: query.agg } : {}),
+          ...(query.maxPoints ? { maxPoints: query.maxPoints } : {}),
+          items,
+        };
       },
     },
     { logger, metrics: runtime.metrics },

@@ -14,7 +14,9 @@ import { pino } from "pino";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { DEAD_LETTER_SUBJECT, type IngestLoop, startIngestLoop } from "../src/ingest/consumer.js";
+import { keepDeadLetter } from "../src/ingest/dead-letters.js";
 import { writeBatches } from "../src/ingest/writer.js";
+import { listDeadLetters } from "../src/queries/records.js";
 
 const batch = (runId: string, year: number) =>
   JSON.stringify({
@@ -58,6 +60,7 @@ describe("the ingest loop", () => {
       write: (batches) => writeBatches(writerSql, batches),
       logger: pino({ level: "silent" }),
       maxMessages: 10,
+      onDeadLetter: (letter) => keepDeadLetter(database.sql, letter),
     });
   });
   afterAll(async () => {
@@ -78,6 +81,12 @@ describe("the ingest loop", () => {
     await waitFor("two dead letters", async () => (deadLetters.length === 2 ? true : undefined));
     expect(deadLetters[0]?.reason).toMatch(/^not JSON: /);
     expect(deadLetters[1]?.reason).toMatch(/^not a record batch: \/profileId: /);
+    // Kept for the API, under the tenant named by the subject.
+    const kept = await waitFor("the dead letters to be kept", async () => {
+      const page = await listDeadLetters(database.sql, "t1", {});
+      return page.items.length === 2 ? page.items : undefined;
+    });
+    expect(kept.map((k) => k.payload).sort()).toEqual(['{"tenant":"t1","records":"nope"}', "{not json"]);
     // Acks and terms are asynchronous: wait for the server to have them all.
     await waitFor("every message to be settled", async () => {
       const info = await jsm.consumers.info(STREAMS.records.name, CONSUMERS.aggregatorRecords);

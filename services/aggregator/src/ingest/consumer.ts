@@ -25,6 +25,8 @@ export function startIngestLoop(options: {
   logger: Logger;
   maxMessages: number;
   onWritten?: (result: WriteResult, messages: number) => void;
+  /** Keeps a rejected message where people can see it (the API); failures are logged, not fatal. */
+  onDeadLetter?: (letter: DeadLetter) => Promise<void>;
 }): IngestLoop {
   const { consumer, nc, write, logger } = options;
   let running = true;
@@ -84,7 +86,7 @@ export function startIngestLoop(options: {
           batches.push(parsed.batch);
           good.push(msg);
         } else {
-          deadLetter(nc, msg, parsed.reason, logger);
+          await deadLetter(nc, msg, parsed.reason, logger, options.onDeadLetter);
         }
       }
       await writing;
@@ -119,14 +121,37 @@ function parseBatch(msg: JsMsg): { ok: true; batch: RecordBatch } | { ok: false;
   };
 }
 
-function deadLetter(nc: NatsConnection, msg: JsMsg, reason: string, logger: Logger): void {
+export interface DeadLetter {
+  stream: string;
+  subject: string;
+  streamSeq: number;
+  reason: string;
+  payload: string;
+}
+
+async function deadLetter(
+  nc: NatsConnection,
+  msg: JsMsg,
+  reason: string,
+  logger: Logger,
+  keep?: (letter: DeadLetter) => Promise<void>,
+): Promise<void> {
   logger.error({ subject: msg.subject, seq: msg.seq, reason }, "record batch rejected");
+  const letter: DeadLetter = {
+    stream: msg.info.stream,
+    subject: msg.subject,
+    streamSeq: msg.seq,
+    reason,
+    payload: new TextDecoder().decode(msg.data.subarray(0, 65_536)),
+  };
   try {
-    // Core publish: the dead-letter subject is outside the streams until it gets its own.
     nc.publish(
       DEAD_LETTER_SUBJECT,
-      JSON.stringify({ subject: msg.subject, seq: msg.seq, reason, at: new Date().toISOString() }),
+      JSON.stringify({ ...letter, payload: undefined, at: new Date().toISOString() }),
     );
+    await keep?.(letter);
+  } catch (error) {
+    logger.error({ err: error, seq: msg.seq }, "could not keep the dead letter; it is in the log only");
   } finally {
     // No reason argument: servers before 2.10.4 ignore "+TERM <reason>" and would redeliver.
     msg.term();

@@ -20,6 +20,17 @@ export interface WriteResult {
   /** Points received that were already stored with the same value. */
   unchanged: number;
   perRun: Map<string, { received: number; inserted: number; updated: number }>;
+  /** Non-numeric records (no measures) written to or changed in `records`. */
+  records: number;
+}
+
+interface RecordRow {
+  tenant: string;
+  profileId: string;
+  key: string;
+  ts: string;
+  data: string;
+  runId: string;
 }
 
 interface Point {
@@ -52,6 +63,7 @@ export async function writeBatches(
   // Last value wins within one write, as it would across two writes; keyed per series then time.
   const points = new Map<string, Map<string, Point>>();
   const perRun: WriteResult["perRun"] = new Map();
+  const recordRows = new Map<string, RecordRow>();
   let received = 0;
   let minTs = Number.POSITIVE_INFINITY;
   let maxTs = Number.NEGATIVE_INFINITY;
@@ -59,6 +71,17 @@ export async function writeBatches(
     const runStats = perRun.get(batch.runId) ?? { received: 0, inserted: 0, updated: 0 };
     perRun.set(batch.runId, runStats);
     for (const record of batch.records) {
+      if (Object.keys(record.measures).length === 0) {
+        recordRows.set(`${batch.tenant}\u0000${batch.profileId}\u0000${record.key}`, {
+          tenant: batch.tenant,
+          profileId: batch.profileId,
+          key: record.key,
+          ts: record.time,
+          data: JSON.stringify({ dims: record.dims, ...(record.attrs ? { attrs: record.attrs } : {}) }),
+          runId: batch.runId,
+        });
+        continue;
+      }
       let key: string | undefined;
       for (const measure in record.measures) {
         const value = record.measures[measure];
@@ -91,11 +114,13 @@ export async function writeBatches(
       }
     }
   }
-  const result: WriteResult = { received, inserted: 0, updated: 0, unchanged: 0, perRun };
-  if (received === 0) return result;
+  const result: WriteResult = { received, inserted: 0, updated: 0, unchanged: 0, perRun, records: 0 };
+  if (received === 0 && recordRows.size === 0) return result;
 
   await ensurePartitions(sql, minTs, maxTs);
   await sql.begin(async (tx) => {
+    if (recordRows.size > 0) result.records = await upsertRecords(tx, [...recordRows.values()]);
+    if (received === 0) return;
     const ids = await cache.resolve(tx, refs);
     await stage(tx, points, ids);
     const rows = await tx<{ run_id: string; inserted: string; updated: string }[]>`
@@ -173,4 +198,23 @@ async function stage(
   }
   copy.end(chunk);
   await done;
+}
+
+/** Non-numeric records, idempotent on (tenant, profile, key); returns how many changed. */
+async function upsertRecords(tx: TransactionSql, rows: RecordRow[]): Promise<number> {
+  const written = await tx`
+    insert into records as r (tenant_id, profile_id, key, ts, data, run_id)
+    select tenant_id, profile_id, key, ts, data::jsonb, run_id from unnest(
+      ${rows.map((r) => r.tenant)}::text[],
+      ${rows.map((r) => r.profileId)}::text[],
+      ${rows.map((r) => r.key)}::text[],
+      ${rows.map((r) => r.ts)}::timestamptz[],
+      ${rows.map((r) => r.data)}::text[],
+      ${rows.map((r) => r.runId)}::text[]
+    ) as t(tenant_id, profile_id, key, ts, data, run_id)
+    on conflict (tenant_id, profile_id, key) do update
+      set ts = excluded.ts, data = excluded.data, run_id = excluded.run_id, ingested_at = now()
+      where r.data is distinct from excluded.data or r.ts is distinct from excluded.ts
+    returning 1`;
+  return written.length;
 }

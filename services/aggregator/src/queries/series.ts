@@ -1,6 +1,10 @@
 /** @module Read side of the store: the series catalog and observation ranges, tenant-scoped. */
 import type { Observation, ObservationsQuery, Page, Series, SeriesQuery } from "@chartly/contracts";
-import type { Sql } from "postgres";
+import type { PendingQuery, Row, Sql } from "postgres";
+
+type Fragment = PendingQuery<Row[]>;
+
+import { inferFrequency } from "./frequency.js";
 
 interface SeriesRow {
   id: string;
@@ -24,11 +28,22 @@ const toSeries = (r: SeriesRow): Series => ({
   count: Number(r.obs_count),
 });
 
+/** `%` and `_` in user text match themselves. */
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
 export async function listSeries(sql: Sql, tenant: string, query: SeriesQuery): Promise<Page<Series>> {
   const where = sql`
     where tenant_id = ${tenant}
     ${query.profile ? sql`and profile_id = ${query.profile}` : sql``}
-    ${query.measure ? sql`and measure = ${query.measure}` : sql``}`;
+    ${query.measure ? sql`and measure = ${query.measure}` : sql``}
+    ${Object.keys(query.dims).length > 0 ? sql`and dims @> ${JSON.stringify(query.dims)}::text::jsonb` : sql``}
+    ${
+      query.q
+        ? sql`and (profile_id ilike ${likePattern(query.q)} or measure ilike ${likePattern(query.q)}
+               or coalesce(unit, '') ilike ${likePattern(query.q)}
+               or exists (select 1 from jsonb_each_text(dims) d where d.value ilike ${likePattern(query.q)}))`
+        : sql``
+    }`;
   const rows = await sql<SeriesRow[]>`
     select id, profile_id, measure, dims, unit, first_ts, last_ts, obs_count from series ${where}
     order by profile_id, measure, dims_key limit ${query.limit} offset ${query.offset}`;
@@ -41,26 +56,121 @@ export async function listSeries(sql: Sql, tenant: string, query: SeriesQuery): 
   };
 }
 
-export async function getSeries(sql: Sql, tenant: string, id: number): Promise<Series | undefined> {
+export async function getSeries(
+  sql: Sql,
+  tenant: string,
+  id: number,
+  options: { withFrequency?: boolean } = {},
+): Promise<Series | undefined> {
   const [row] = await sql<SeriesRow[]>`
     select id, profile_id, measure, dims, unit, first_ts, last_ts, obs_count from series
     where tenant_id = ${tenant} and id = ${id}`;
-  return row ? toSeries(row) : undefined;
+  if (!row) return undefined;
+  const series = toSeries(row);
+  if (options.withFrequency) {
+    const latest = await sql<{ ms: string }[]>`
+      select (extract(epoch from ts) * 1000)::bigint as ms from observations
+      where series_id = ${id} order by ts desc limit 101`;
+    series.frequency = inferFrequency(latest.map((r) => Number(r.ms)));
+  }
+  return series;
+}
+
+const CALENDAR_UNITS = { mo: "month", q: "quarter", y: "year" } as const;
+const FIXED_UNITS = { s: "seconds", m: "minutes", h: "hours", d: "days", w: "weeks" } as const;
+
+/** SQL aggregate for a bucket; first/last via an ordered array so they are exact. */
+function aggregateSql(sql: Sql, agg: ObservationsQuery["agg"]) {
+  switch (agg) {
+    case "avg":
+      return sql`avg(o.value)`;
+    case "sum":
+      return sql`sum(o.value)`;
+    case "min":
+      return sql`min(o.value)`;
+    case "max":
+      return sql`max(o.value)`;
+    case "count":
+      return sql`count(o.value)::float8`;
+    case "first":
+      return sql`(array_agg(o.value order by o.ts))[1]`;
+    case "last":
+      return sql`(array_agg(o.value order by o.ts desc))[1]`;
+  }
+}
+
+function bucketSql(sql: Sql, interval: string) {
+  const calendar = /^1(mo|q|y)$/.exec(interval);
+  if (calendar) {
+    const unit = CALENDAR_UNITS[calendar[1] as keyof typeof CALENDAR_UNITS];
+    return sql`date_trunc(${unit}, o.ts, 'UTC')`;
+  }
+  const [, amount, unit] = /^(\d+)(s|m|h|d|w)$/.exec(interval) as RegExpExecArray;
+  const width = `${amount} ${FIXED_UNITS[unit as keyof typeof FIXED_UNITS]}`;
+  // Buckets aligned to the Unix epoch (weeks to Monday 1970-01-05), so they never shift.
+  const origin = unit === "w" ? "1970-01-05T00:00:00Z" : "1970-01-01T00:00:00Z";
+  return sql`date_bin(${width}::interval, o.ts, ${origin}::timestamptz)`;
 }
 
 export async function getObservations(
   sql: Sql,
   tenant: string,
   query: ObservationsQuery,
+  range: { firstTs: string | null; lastTs: string | null },
 ): Promise<Observation[]> {
   // The join on series enforces the tenant: another tenant's series id returns nothing.
-  const rows = await sql<{ ts: Date; value: number | null }[]>`
-    select o.ts, o.value from observations o
+  const scope = sql`
+    from observations o
     join series s on s.id = o.series_id and s.tenant_id = ${tenant}
     where o.series_id = ${query.seriesId}
       ${query.from ? sql`and o.ts >= ${query.from}::timestamptz` : sql``}
-      ${query.to ? sql`and o.ts < ${query.to}::timestamptz` : sql``}
-    order by o.ts
-    limit ${query.limit}`;
+      ${query.to ? sql`and o.ts < ${query.to}::timestamptz` : sql``}`;
+
+  if (query.interval) {
+    const rows = await sql<{ ts: Date; value: number | null }[]>`
+      select ${bucketSql(sql, query.interval)} as ts, ${aggregateSql(sql, query.agg)} as value
+      ${scope}
+      group by 1 order by 1 limit ${query.limit}`;
+    return rows.map((r) => ({ ts: r.ts.toISOString(), value: r.value }));
+  }
+
+  if (query.maxPoints) {
+    const from = query.from ? Date.parse(query.from) : range.firstTs ? Date.parse(range.firstTs) : 0;
+    const to = query.to ? Date.parse(query.to) : range.lastTs ? Date.parse(range.lastTs) + 1 : 1;
+    return downsample(sql, scope, from, Math.max(to, from + 1), query.maxPoints);
+  }
+
+  const rows = await sql<{ ts: Date; value: number | null }[]>`
+    select o.ts, o.value ${scope} order by o.ts limit ${query.limit}`;
   return rows.map((r) => ({ ts: r.ts.toISOString(), value: r.value }));
+}
+
+/**
+ * Min/max per bucket with their exact timestamps (one pass, hash aggregation): at most
+ * `maxPoints` points that keep every peak and trough of the range, for charts.
+ */
+async function downsample(
+  sql: Sql,
+  scope: Fragment,
+  fromMs: number,
+  toMs: number,
+  maxPoints: number,
+): Promise<Observation[]> {
+  const buckets = Math.max(1, Math.floor(maxPoints / 2));
+  const widthMs = Math.max(1, (toMs - fromMs) / buckets);
+  const rows = await sql<{ lo: number[] | null; hi: number[] | null }[]>`
+    select min(array[o.value, extract(epoch from o.ts) * 1000]) as lo,
+           max(array[o.value, extract(epoch from o.ts) * 1000]) as hi
+    ${scope} and o.value is not null
+    group by floor((extract(epoch from o.ts) * 1000 - ${fromMs}) / ${widthMs})`;
+  const points = new Map<number, number>();
+  for (const row of rows) {
+    for (const pair of [row.lo, row.hi]) {
+      if (pair && pair[0] !== undefined && pair[1] !== undefined)
+        points.set(Number(pair[1]), Number(pair[0]));
+    }
+  }
+  return [...points.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([ms, value]) => ({ ts: new Date(ms).toISOString(), value }));
 }

@@ -1,0 +1,189 @@
+import type { RecordBatch } from "@chartly/contracts";
+import { ObservationsQuerySchema, SeriesQuerySchema } from "@chartly/contracts";
+import { createDatabase, type Database } from "@chartly/db";
+import { createTestDatabase, type TestDatabase } from "@chartly/testkit";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { writeBatches } from "../src/ingest/writer.js";
+import { inferFrequency } from "../src/queries/frequency.js";
+import { listRecords } from "../src/queries/records.js";
+import { getObservations, getSeries, listSeries } from "../src/queries/series.js";
+
+const HOUR = 3_600_000;
+const START = Date.parse("2024-01-01T00:00:00Z");
+
+/** 96 hourly points of a sine-like day cycle for a station, plus a yearly GDP series. */
+function data(): RecordBatch[] {
+  const hourly = Array.from({ length: 96 }, (_, i) => ({
+    key: `k${i}`,
+    time: new Date(START + i * HOUR).toISOString(),
+    dims: { station: "VK", region: "Florida Bay" },
+    measures: { temperature: i % 24 === 13 ? 40 : 20 + (i % 24) / 4 },
+  }));
+  const yearly = [2019, 2020, 2021, 2022].map((year) => ({
+    key: `JPN|${year}`,
+    time: `${year}-01-01T00:00:00.000Z`,
+    dims: { country: "JPN" },
+    measures: { gdp: year * 1000 },
+  }));
+  const events = [
+    {
+      key: "quake-1",
+      time: "2024-01-02T03:04:05.000Z",
+      dims: { place: "Alaska" },
+      measures: {},
+      attrs: { mag: "M4" },
+    },
+  ];
+  return [
+    {
+      tenant: "t1",
+      profileId: "water",
+      runId: "r1",
+      batch: 0,
+      units: { temperature: "degC" },
+      records: hourly,
+    },
+    { tenant: "t1", profileId: "gdp", runId: "r1", batch: 1, units: { gdp: "USD" }, records: yearly },
+    { tenant: "t1", profileId: "quakes", runId: "r1", batch: 2, units: {}, records: events },
+    { tenant: "t2", profileId: "water", runId: "r2", batch: 0, units: {}, records: hourly.slice(0, 3) },
+  ];
+}
+
+describe("series queries", () => {
+  let testDb: TestDatabase;
+  let database: Database;
+  let waterId: number;
+  let gdpId: number;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase(inject("databaseAdminUrl"));
+    database = createDatabase(testDb.url, { max: 3 });
+    await writeBatches(database.sql, data());
+    const page = await listSeries(database.sql, "t1", SeriesQuerySchema.parse({}));
+    waterId = page.items.find((s) => s.profileId === "water")?.id as number;
+    gdpId = page.items.find((s) => s.profileId === "gdp")?.id as number;
+  });
+  afterAll(async () => {
+    await database.close();
+    await testDb.drop();
+  });
+
+  const observations = async (id: number, query: Record<string, unknown>) => {
+    const series = await getSeries(database.sql, "t1", id);
+    if (!series) throw new Error("no series");
+    return getObservations(
+      database.sql,
+      "t1",
+      ObservationsQuerySchema.parse({ seriesId: id, ...query }),
+      series,
+    );
+  };
+
+  it("finds series by profile, dimension value and free text, within the tenant", async () => {
+    const search = (query: Record<string, string>) =>
+      listSeries(database.sql, "t1", SeriesQuerySchema.parse(query)).then((p) =>
+        p.items.map((s) => s.profileId),
+      );
+    expect(await search({})).toEqual(["gdp", "water"]);
+    expect(await search({ "dim.station": "VK" })).toEqual(["water"]);
+    expect(await search({ "dim.station": "XX" })).toEqual([]);
+    expect(await search({ q: "florida" })).toEqual(["water"]);
+    expect(await search({ q: "usd" })).toEqual(["gdp"]);
+    expect(await search({ q: "%" })).toEqual([]);
+    const other = await listSeries(database.sql, "t2", SeriesQuerySchema.parse({}));
+    expect(other.items.map((s) => [s.profileId, s.count])).toEqual([["water", 3]]);
+  });
+
+  it("describes a series with its range, count and inferred frequency", async () => {
+    expect(await getSeries(database.sql, "t1", waterId, { withFrequency: true })).toMatchObject({
+      dims: { station: "VK", region: "Florida Bay" },
+      unit: "degC",
+      count: 96,
+      firstTs: "2024-01-01T00:00:00.000Z",
+      lastTs: "2024-01-04T23:00:00.000Z",
+      frequency: "1h",
+    });
+    expect((await getSeries(database.sql, "t1", gdpId, { withFrequency: true }))?.frequency).toBe("1y");
+    expect(await getSeries(database.sql, "t2", gdpId)).toBeUndefined();
+  });
+
+  it("returns a raw range, half-open", async () => {
+    const items = await observations(waterId, { from: "2024-01-01T02:00:00Z", to: "2024-01-01T04:00:00Z" });
+    expect(items).toEqual([
+      { ts: "2024-01-01T02:00:00.000Z", value: 20.5 },
+      { ts: "2024-01-01T03:00:00.000Z", value: 20.75 },
+    ]);
+  });
+
+  it("resamples into fixed and calendar buckets with each aggregate", async () => {
+    const daily = await observations(waterId, { interval: "1d", agg: "max" });
+    expect(daily.map((d) => d.value)).toEqual([40, 40, 40, 40]);
+    expect(daily[0]?.ts).toBe("2024-01-01T00:00:00.000Z");
+    const counts = await observations(waterId, { interval: "6h", agg: "count" });
+    expect(counts).toHaveLength(16);
+    expect(counts.every((c) => c.value === 6)).toBe(true);
+    const firstLast = await observations(waterId, { interval: "1d", agg: "last" });
+    expect(firstLast[0]?.value).toBe(20 + 23 / 4);
+    const avg = await observations(waterId, { interval: "1d" });
+    const expected =
+      Array.from({ length: 24 }, (_, h) => (h === 13 ? 40 : 20 + h / 4)).reduce((a, b) => a + b) / 24;
+    expect(avg[0]?.value).toBeCloseTo(expected, 10);
+    const yearly = await observations(gdpId, { interval: "1y", agg: "sum" });
+    expect(yearly.map((y) => [y.ts.slice(0, 4), y.value])).toEqual([
+      ["2019", 2019000],
+      ["2020", 2020000],
+      ["2021", 2021000],
+      ["2022", 2022000],
+    ]);
+  });
+
+  it("downsamples for charts without losing the peaks", async () => {
+    const points = await observations(waterId, { maxPoints: 8 });
+    expect(points.length).toBeLessThanOrEqual(8);
+    expect(points.filter((p) => p.value === 40)).toHaveLength(4);
+    expect(points.some((p) => p.value === 20)).toBe(true);
+    const sorted = [...points].sort((a, b) => a.ts.localeCompare(b.ts));
+    expect(points).toEqual(sorted);
+  });
+
+  it("refuses a query that mixes interval and maxPoints, or a bad interval", () => {
+    expect(() => ObservationsQuerySchema.parse({ seriesId: 1, interval: "1d", maxPoints: 10 })).toThrow(
+      /either interval/,
+    );
+    expect(() => ObservationsQuerySchema.parse({ seriesId: 1, interval: "2mo" })).toThrow(
+      /interval must look like/,
+    );
+  });
+
+  it("keeps non-numeric records by key, idempotently", async () => {
+    await writeBatches(database.sql, data().slice(2, 3));
+    const { items } = await listRecords(database.sql, "t1", { profile: "quakes" });
+    expect(items).toEqual([
+      {
+        profileId: "quakes",
+        key: "quake-1",
+        time: "2024-01-02T03:04:05.000Z",
+        data: { dims: { place: "Alaska" }, attrs: { mag: "M4" } },
+        runId: "r1",
+      },
+    ]);
+    expect((await listRecords(database.sql, "t2", {})).items).toEqual([]);
+  });
+});
+
+describe("frequency inference", () => {
+  const spaced = (step: number, n = 10) => Array.from({ length: n }, (_, i) => START + i * step);
+  it("names fixed and calendar spacings", () => {
+    expect(inferFrequency(spaced(HOUR))).toBe("1h");
+    expect(inferFrequency(spaced(15 * 60_000))).toBe("15m");
+    expect(inferFrequency(spaced(24 * HOUR))).toBe("1d");
+    expect(inferFrequency(spaced(7 * 24 * HOUR))).toBe("1w");
+    const months = Array.from({ length: 12 }, (_, i) => Date.UTC(2023, i, 1));
+    expect(inferFrequency(months)).toBe("1mo");
+    const quarters = Array.from({ length: 8 }, (_, i) => Date.UTC(2020, i * 3, 1));
+    expect(inferFrequency(quarters)).toBe("1q");
+  });
+  it("says nothing with too few points", () => {
+    expect(inferFrequency([START, START + HOUR])).toBeNull();
+  });
+});
