@@ -3,10 +3,10 @@ import type { Sql } from "postgres";
 import type { DeadLetter } from "./consumer.js";
 
 export async function keepDeadLetter(sql: Sql, letter: DeadLetter): Promise<void> {
-  // The tenant is the third token of chartly.records.<tenant>.<profile>.
+  // Postgres text cannot hold NUL bytes. The tenant is the third token of chartly.records.<tenant>.<profile>.
   const tenant = letter.subject.split(".")[2] ?? null;
   await sql`
     insert into dead_letters (tenant_id, stream, subject, stream_seq, reason, payload)
     values (${tenant}, ${letter.stream}, ${letter.subject}, ${letter.streamSeq}, ${letter.reason},
-            ${letter.payload.replace(/\u0000/g, "")})`;
+            ${letter.payload.replaceAll("\u0000", "")})`;
 }

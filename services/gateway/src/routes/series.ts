@@ -6,7 +6,7 @@ import { callerOf, type Deps, type GatewayEnv } from "../context.js";
 /** A CSV field, quoted when it needs to be (RFC 4180). */
 const csvField = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
 
-export function toCsv(series: Series, items: Observation[]): string {
+export function toCsv(items: Observation[]): string {
   const lines = ["ts,value"];
   for (const item of items) lines.push(`${item.ts},${item.value ?? ""}`);
   return `${lines.join("\n")}\n`;
@@ -30,7 +30,7 @@ export function registerSeriesRoutes(app: Hono<GatewayEnv>, { rpc }: Deps): void
     );
     if (format === "csv") {
       const name = csvField(`series-${result.series.id}.csv`);
-      return c.body(toCsv(result.series, result.items), 200, {
+      return c.body(toCsv(result.items), 200, {
         "content-type": "text/csv; charset=utf-8",
         "content-disposition": `attachment; filename=${name}`,
       });
