@@ -3,4 +3,5 @@ export * from "./ingest/dims-key.js";
 export * from "./ingest/partitions.js";
 export * from "./ingest/series-cache.js";
 export * from "./ingest/writer.js";
+export * from "./queries/series.js";
 export * from "./service.js";
