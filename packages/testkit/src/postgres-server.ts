@@ -15,13 +15,6 @@ import { freePort, waitFor } from "./ports.js";
 
 const run = promisify(execFile);
 
-export interface PostgresServer extends AsyncDisposable {
-  /** URL of the `postgres` database as superuser. */
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
-
 export function findPostgresBin(): string {
   if (process.env.PG_BIN) return process.env.PG_BIN;
   const root = "/usr/lib/postgresql";
@@ -30,6 +23,16 @@ export function findPostgresBin(): string {
     for (const v of versions) if (existsSync(join(root, v, "bin", "initdb"))) return join(root, v, "bin");
   }
   throw new Error("Postgres binaries not found: install the postgresql package or set PG_BIN");
+}
+
+export interface PostgresServer extends AsyncDisposable {
+  /** URL of the `postgres` database as superuser. */
+  url: string;
+  port: number;
+  /** Stops the server but keeps its data, as an outage would; `resume()` starts it again. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export async function startPostgresServer(): Promise<PostgresServer> {
@@ -43,54 +46,52 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     env: { ...process.env, LC_ALL: "C" },
   });
   const port = await freePort();
-  const child = spawn(
-    join(bin, "postgres"),
-    [
-      "-D",
-      data,
-      "-p",
-      String(port),
-      "-k",
-      dir,
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "fsync=off",
-      "-c",
-      "synchronous_commit=off",
-      "-c",
-      "full_page_writes=off",
-      "-c",
-      "max_connections=200",
-    ],
-    { stdio: ["ignore", "ignore", "pipe"], ...(ids ?? {}) },
-  );
-  let output = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  try {
-    await waitFor(`postgres on port ${port}`, async () => {
-      if (child.exitCode !== null) throw new Error(`postgres exited: ${output}`);
-      const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 2 });
-      try {
-        await sql`select 1`;
-        return true;
-      } finally {
-        await sql.end({ timeout: 1 });
-      }
+  const settings = {
+    listen_addresses: "127.0.0.1",
+    fsync: "off",
+    synchronous_commit: "off",
+    full_page_writes: "off",
+    max_connections: "200",
+  };
+  const args = ["-D", data, "-p", String(port), "-k", dir];
+  for (const [name, value] of Object.entries(settings)) args.push("-c", `${name}=${value}`);
+
+  let running: { child: ReturnType<typeof spawn>; exited: Promise<void> } | undefined;
+  const start = async () => {
+    const child = spawn(join(bin, "postgres"), args, { stdio: ["ignore", "ignore", "pipe"], ...(ids ?? {}) });
+    let output = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
     });
-  } catch (error) {
-    child.kill("SIGKILL");
-    throw new Error(`${(error as Error).message}\n${output}`);
-  }
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    running = { child, exited };
+    try {
+      await waitFor(`postgres on port ${port}`, async () => {
+        if (child.exitCode !== null) throw new Error(`postgres exited: ${output}`);
+        const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 2 });
+        try {
+          await sql`select 1`;
+          return true;
+        } finally {
+          await sql.end({ timeout: 1 });
+        }
+      });
+    } catch (error) {
+      child.kill("SIGKILL");
+      throw new Error(`${(error as Error).message}\n${output}`);
+    }
+  };
+  const halt = async () => {
+    if (running) await stopChild(running.child, running.exited, "SIGINT");
+    running = undefined;
+  };
+  await start();
   const stop = async () => {
-    await stopChild(child, exited, "SIGINT");
+    await halt();
     await rm(dir, { recursive: true, force: true });
   };
-  return { url, port, stop, [Symbol.asyncDispose]: stop };
+  return { url, port, pause: halt, resume: start, stop, [Symbol.asyncDispose]: stop };
 }
 
 async function runAsIds(): Promise<{ uid: number; gid: number } | undefined> {

@@ -118,6 +118,47 @@ describe("writing record batches", () => {
   });
 });
 
+describe("the same records split into batches differently", () => {
+  it("leave an identical table", async () => {
+    const testDb = await createTestDatabase(inject("databaseAdminUrl"));
+    const database = createDatabase(testDb.url, { max: 2 });
+    try {
+      const records = Array.from({ length: 100 }, (_, i) => ({
+        key: `${i}`,
+        time: new Date(Date.UTC(2020, 0, 1 + (i % 50))).toISOString(),
+        dims: { sensor: `s${i % 3}` },
+        measures: { value: i % 50, other: i % 7 === 0 ? null : i },
+      }));
+      const split = (size: number): RecordBatch[] => {
+        const out: RecordBatch[] = [];
+        for (let i = 0; i < records.length; i += size) {
+          out.push({
+            tenant: "t",
+            profileId: "p",
+            runId: `r${size}`,
+            batch: i / size,
+            units: {},
+            records: records.slice(i, i + size),
+          });
+        }
+        return out;
+      };
+      const dump = () => database.sql`
+        select s.measure, s.dims_key, o.ts, o.value, o.revisions, s.obs_count
+        from observations o join series s on s.id = o.series_id order by 1, 2, 3`;
+      for (const batch of split(7)) await writeBatches(database.sql, [batch]);
+      const first = await dump();
+      await writeBatches(database.sql, split(13));
+      const second = await dump();
+      expect(second).toEqual(first);
+      expect(first.length).toBeGreaterThan(0);
+    } finally {
+      await database.close();
+      await testDb.drop();
+    }
+  });
+});
+
 describe("the dims key", () => {
   it("does not depend on the order of the dims and cannot be forged with separators", () => {
     expect(dimsKey({ b: "2", a: "1" })).toBe(dimsKey({ a: "1", b: "2" }));
