@@ -6,7 +6,7 @@
  *   npm run bench:ingest -- [--series 1000] [--points 1000] [--batch 1000]
  */
 import { parseArgs } from "node:util";
-import { ensurePartitions, startAggregator } from "@chartly/aggregator";
+import { ensurePartitions, loadConfig, startAggregator, yearsBetween } from "@chartly/aggregator";
 import type { RecordBatch } from "@chartly/contracts";
 import { createDatabase, runMigrations } from "@chartly/db";
 import { ensureStreams } from "@chartly/platform";
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     const sql = database.sql;
 
     // Ceiling: the same rows in one COPY into the same table (series and partitions created up front).
-    await ensurePartitions(sql, START, START + POINTS * HOUR);
+    await ensurePartitions(sql, yearsBetween(START, START + POINTS * HOUR));
     await sql`insert into series (tenant_id, profile_id, measure, dims, dims_key)
       select 'ceiling', 'bench', 'value', jsonb_build_object('sensor', 's' || g), 'sensor=s' || g
       from generate_series(0, ${SERIES - 1}) g`;
@@ -121,15 +121,16 @@ async function main(): Promise<void> {
     const firstSeq = (await jsm.streams.info("RECORDS")).state.last_seq;
 
     started = performance.now();
-    const aggregator = await startAggregator({
-      NATS_URL: nats.url,
-      DATABASE_URL: pg.url,
-      HTTP_PORT: 0,
-      LOG_LEVEL: "warn",
-      INSTANCE_ID: "bench",
-      INGEST_BATCH_MESSAGES: 64,
-      INGEST_ACK_WAIT_MS: 120_000,
-    });
+    const aggregator = await startAggregator(
+      loadConfig({
+        NATS_URL: nats.url,
+        DATABASE_URL: pg.url,
+        HTTP_PORT: "0",
+        LOG_LEVEL: "warn",
+        INSTANCE_ID: "bench",
+        INGEST_ACK_WAIT_MS: "120000",
+      }),
+    );
     await waitFor("every batch stored", drained(firstSeq), 600_000, 20);
     const endToEndMs = performance.now() - started;
     const stored = await count();

@@ -7,7 +7,7 @@
  *   npm run bench:query -- [--points 1000000] [--runs 15]
  */
 import { parseArgs } from "node:util";
-import { ensurePartitions, getObservations, getSeries } from "@chartly/aggregator";
+import { ensurePartitions, getObservations, getSeries, yearsBetween } from "@chartly/aggregator";
 import { ObservationsQuerySchema } from "@chartly/contracts";
 import { createDatabase, runMigrations } from "@chartly/db";
 import { startPostgresServer } from "@chartly/testkit";
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       insert into series (tenant_id, profile_id, measure, dims, dims_key) values ('bench', 'bench', 'v', '{}', '')
       returning id`;
     const id = Number(row?.id);
-    await ensurePartitions(sql, START, START + POINTS * MINUTE);
+    await ensurePartitions(sql, yearsBetween(START, START + POINTS * MINUTE));
     const copy = await sql`copy observations (series_id, ts, value) from stdin`.writable();
     const done = new Promise<void>((resolve, reject) => {
       copy.once("finish", resolve);
@@ -74,7 +74,8 @@ async function main(): Promise<void> {
     if (args.explain) {
       await sql.unsafe("set work_mem = '64MB'");
       await sql.unsafe("set jit = off");
-      const plan = await sql.unsafe(`explain (analyze, buffers) select date_bin('${bucketMinutes} minutes'::interval, o.ts, '1970-01-01T00:00:00Z'::timestamptz) as ts, avg(o.value)
+      const plan =
+        await sql.unsafe(`explain (analyze, buffers) select date_bin('${bucketMinutes} minutes'::interval, o.ts, '1970-01-01T00:00:00Z'::timestamptz) as ts, avg(o.value)
         from observations o join series s on s.id = o.series_id and s.tenant_id = 'bench' where o.series_id = ${id} group by 1 order by 1`);
       for (const line of plan) console.log(Object.values(line)[0]);
     }
@@ -110,7 +111,9 @@ async function main(): Promise<void> {
         target: "< 50 ms",
       },
     ];
-    console.log(`bench/query: ${POINTS.toLocaleString("en-US")} points in one series, median of ${RUNS} runs`);
+    console.log(
+      `bench/query: ${POINTS.toLocaleString("en-US")} points in one series, median of ${RUNS} runs`,
+    );
     console.table(results.map((r) => ({ ...r, ms: r.ms.toFixed(1) })));
   } finally {
     await database.close();

@@ -1,4 +1,4 @@
-/** @module Durations as written in profiles and env (`30s`, `5m`, `6h`, `2d`, `1w`, `500ms`). */
+/** @module Durations as written in profiles and env (`30s`, `5m`, `6h`, `2d`, `1w`, `5y`, `500ms`). */
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,
@@ -7,9 +7,11 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
   d: 86_400_000,
   w: 604_800_000,
+  /** A year of 365 days: retention periods, not calendar arithmetic. */
+  y: 31_536_000_000,
 };
 
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)$/;
 
 /** Parses a duration into milliseconds, or returns undefined when the text is not one. */
 export function parseDuration(text: string): number | undefined {
@@ -23,7 +25,7 @@ export function parseDuration(text: string): number | undefined {
 
 /** Formats milliseconds with the largest unit that divides them exactly. */
 export function formatDuration(ms: number): string {
-  for (const unit of ["w", "d", "h", "m", "s"] as const) {
+  for (const unit of ["y", "w", "d", "h", "m", "s"] as const) {
     const factor = UNIT_MS[unit] as number;
     if (ms >= factor && ms % factor === 0) return `${ms / factor}${unit}`;
   }

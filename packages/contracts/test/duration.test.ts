@@ -9,6 +9,7 @@ describe("durations", () => {
     expect(parseDuration("6h")).toBe(21_600_000);
     expect(parseDuration("1d")).toBe(86_400_000);
     expect(parseDuration("1w")).toBe(604_800_000);
+    expect(parseDuration("5y")).toBe(5 * 365 * 86_400_000);
     expect(parseDuration("1.5h")).toBe(5_400_000);
   });
 

@@ -14,6 +14,7 @@ import {
   ensureStreams,
   type Runtime,
   requireTenant,
+  rpcClient,
   serveRpc,
   startRuntime,
 } from "@chartly/platform";
@@ -27,6 +28,7 @@ import { createWriter } from "./ingest/writer.js";
 import { listDeadLetters, listRecords } from "./queries/records.js";
 import { getObservations, getSeries, listSeries } from "./queries/series.js";
 import { applyRunEvent } from "./runs/events.js";
+import { runRetention } from "./storage/retention-job.js";
 
 export interface Aggregator {
   runtime: Runtime;
@@ -87,10 +89,19 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
     runtime,
   );
 
+  const registry = rpcClient(nc, 10_000);
+  const retention = () => runRetention(database.sql, registry, config.RETENTION_DEFAULT, logger);
+  const retentionTimer = setInterval(() => {
+    retention().catch((error) => logger.warn({ err: error }, "retention did not run"));
+  }, config.RETENTION_INTERVAL_MS);
+  shutdown.add("retention", async () => clearInterval(retentionTimer));
+
   const rpc = serveRpc(
     nc,
     "aggregator",
     {
+      /** Runs retention now (operators; tests). Answers null when another replica is running it. */
+      "retention.run": () => retention().then((report) => report ?? null),
       health: () => runtime.health(),
       "series.list": (payload, ctx) =>
         listSeries(database.sql, requireTenant(ctx), SeriesQuerySchema.parse(payload)),

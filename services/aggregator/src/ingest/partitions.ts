@@ -10,18 +10,22 @@ const known = new WeakMap<Sql, Set<number>>();
 
 export const partitionName = (year: number): string => `observations_y${String(year).padStart(4, "0")}`;
 
-const yearOf = (ms: number) => new Date(ms).getUTCFullYear();
+/** Every UTC year from one instant to another, inclusive. */
+export function yearsBetween(fromMs: number, toMs: number): number[] {
+  const years: number[] = [];
+  for (let y = new Date(fromMs).getUTCFullYear(); y <= new Date(toMs).getUTCFullYear(); y++) years.push(y);
+  return years;
+}
 
-/** Makes sure a partition exists for every year between the two instants (inclusive). */
-export async function ensurePartitions(sql: Sql, fromMs: number, toMs: number): Promise<void> {
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) return;
+/** Makes sure a partition exists for each of the years. */
+export async function ensurePartitions(sql: Sql, wanted: Iterable<number>): Promise<void> {
   let years = known.get(sql);
   if (!years) {
     years = await existingYears(sql);
     known.set(sql, years);
   }
   const missing: number[] = [];
-  for (let y = yearOf(fromMs); y <= yearOf(toMs); y++) if (!years.has(y)) missing.push(y);
+  for (const year of wanted) if (!years.has(year)) missing.push(year);
   if (missing.length === 0) return;
   await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${LOCK})`;

@@ -9,7 +9,7 @@
 import type { RecordBatch } from "@chartly/contracts";
 import type { Sql, TransactionSql } from "postgres";
 import { dimsKey } from "./dims-key.js";
-import { ensurePartitions } from "./partitions.js";
+import { ensurePartitions, forgetPartitions } from "./partitions.js";
 import { SeriesCache, type SeriesRef, seriesIdentity } from "./series-cache.js";
 
 export interface WriteResult {
@@ -65,8 +65,7 @@ export async function writeBatches(
   const perRun: WriteResult["perRun"] = new Map();
   const recordRows = new Map<string, RecordRow>();
   let received = 0;
-  let minTs = Number.POSITIVE_INFINITY;
-  let maxTs = Number.NEGATIVE_INFINITY;
+  const years = new Set<number>();
   for (const batch of batches) {
     const runStats = perRun.get(batch.runId) ?? { received: 0, inserted: 0, updated: 0 };
     perRun.set(batch.runId, runStats);
@@ -107,23 +106,30 @@ export async function writeBatches(
         runStats.received++;
         received++;
       }
-      if (key !== undefined) {
-        const ms = Date.parse(record.time);
-        if (ms < minTs) minTs = ms;
-        if (ms > maxTs) maxTs = ms;
-      }
+      if (key !== undefined) years.add(utcYear(record.time));
     }
   }
   const result: WriteResult = { received, inserted: 0, updated: 0, unchanged: 0, perRun, records: 0 };
   if (received === 0 && recordRows.size === 0) return result;
 
-  await ensurePartitions(sql, minTs, maxTs);
-  await sql.begin(async (tx) => {
-    if (recordRows.size > 0) result.records = await upsertRecords(tx, [...recordRows.values()]);
-    if (received === 0) return;
-    const ids = await cache.resolve(tx, refs);
-    await stage(tx, points, ids);
-    const rows = await tx<{ run_id: string; inserted: string; updated: string }[]>`
+  await ensurePartitions(sql, years);
+  try {
+    await merge();
+  } catch (error) {
+    // A partition dropped by retention elsewhere: forget what we knew, so the retry recreates it.
+    if ((error as { code?: string }).code === "23514") forgetPartitions(sql);
+    throw error;
+  }
+  result.unchanged = received - result.inserted - result.updated;
+  return result;
+
+  async function merge(): Promise<void> {
+    await sql.begin(async (tx) => {
+      if (recordRows.size > 0) result.records = await upsertRecords(tx, [...recordRows.values()]);
+      if (received === 0) return;
+      const ids = await cache.resolve(tx, refs);
+      await stage(tx, points, ids);
+      const rows = await tx<{ run_id: string; inserted: string; updated: string }[]>`
       with written as (
         insert into observations as o (series_id, ts, value, run_id)
         select series_id, ts, value, run_id from observation_stage
@@ -154,20 +160,24 @@ export async function writeBatches(
         from per_run p where r.id = p.run_id
       )
       select run_id, inserted, updated from per_run`;
-    for (const row of rows) {
-      const inserted = Number(row.inserted);
-      const updated = Number(row.updated);
-      result.inserted += inserted;
-      result.updated += updated;
-      const stats = perRun.get(row.run_id);
-      if (stats) {
-        stats.inserted += inserted;
-        stats.updated += updated;
+      for (const row of rows) {
+        const inserted = Number(row.inserted);
+        const updated = Number(row.updated);
+        result.inserted += inserted;
+        result.updated += updated;
+        const stats = perRun.get(row.run_id);
+        if (stats) {
+          stats.inserted += inserted;
+          stats.updated += updated;
+        }
       }
-    }
-  });
-  result.unchanged = received - result.inserted - result.updated;
-  return result;
+    });
+  }
+}
+
+/** The UTC year of an ISO time; the common `…Z` form needs no date parsing. */
+function utcYear(time: string): number {
+  return time.endsWith("Z") ? Number(time.slice(0, 4)) : new Date(time).getUTCFullYear();
 }
 
 /** Streams every point into the connection's staging table (emptied at commit). */

@@ -1,0 +1,88 @@
+/**
+ * @module Retention: points older than their profile's `retention` are removed. A yearly
+ * partition is dropped whole when every profile with points in it wants them gone (cheap, and
+ * the space comes back at once); otherwise the old points of each profile are deleted.
+ */
+import type { Sql } from "postgres";
+import { existingYears, forgetPartitions, partitionName } from "../ingest/partitions.js";
+
+export interface RetentionPolicy {
+  tenant: string;
+  profileId: string;
+  /** Keep points this recent; undefined keeps them forever. */
+  retentionMs: number | undefined;
+}
+
+export interface RetentionReport {
+  droppedPartitions: string[];
+  deletedPoints: number;
+}
+
+export async function enforceRetention(
+  sql: Sql,
+  policies: RetentionPolicy[],
+  defaultRetentionMs: number | undefined,
+  now = Date.now(),
+): Promise<RetentionReport> {
+  const report: RetentionReport = { droppedPartitions: [], deletedPoints: 0 };
+  const touched = new Set<number>();
+  const cutoffs = new Map<string, number>();
+  for (const p of policies) {
+    const keep = p.retentionMs ?? defaultRetentionMs;
+    if (keep !== undefined) cutoffs.set(`${p.tenant}\u0000${p.profileId}`, now - keep);
+  }
+  const owners = await sql<{ tenant_id: string; profile_id: string }[]>`
+    select distinct tenant_id, profile_id from series`;
+  // A profile without a policy (or no longer known) keeps its points, unless there is a default.
+  const cutoffOf = (tenant: string, profile: string) =>
+    cutoffs.get(`${tenant}\u0000${profile}`) ??
+    (defaultRetentionMs !== undefined ? now - defaultRetentionMs : Number.NEGATIVE_INFINITY);
+
+  // Whole partitions first: a year can go when every owner of series in it cuts off after its end.
+  for (const year of [...(await existingYears(sql))].sort((a, b) => a - b)) {
+    const end = Date.UTC(year + 1, 0, 1);
+    const name = partitionName(year);
+    const present = await sql<{ tenant_id: string; profile_id: string }[]>`
+      select distinct s.tenant_id, s.profile_id from ${sql(name)} o join series s on s.id = o.series_id`;
+    if (present.length === 0) continue;
+    if (present.every((o) => cutoffOf(o.tenant_id, o.profile_id) >= end)) {
+      const ids = await sql<{ id: string }[]>`select distinct series_id as id from ${sql(name)}`;
+      for (const row of ids) touched.add(Number(row.id));
+      await sql.begin(async (tx) => {
+        await tx`alter table observations detach partition ${tx(name)}`;
+        await tx`drop table ${tx(name)}`;
+      });
+      report.droppedPartitions.push(name);
+    }
+  }
+  if (report.droppedPartitions.length > 0) forgetPartitions(sql);
+
+  // Then the remaining old points, profile by profile.
+  for (const owner of owners) {
+    const cutoff = cutoffOf(owner.tenant_id, owner.profile_id);
+    if (!Number.isFinite(cutoff)) continue;
+    const deleted = await sql<{ id: string; n: string }[]>`
+      with gone as (
+        delete from observations o using series s
+        where s.id = o.series_id and s.tenant_id = ${owner.tenant_id} and s.profile_id = ${owner.profile_id}
+          and o.ts < ${new Date(cutoff).toISOString()}::timestamptz
+        returning o.series_id
+      )
+      select series_id as id, count(*) as n from gone group by series_id`;
+    for (const row of deleted) {
+      touched.add(Number(row.id));
+      report.deletedPoints += Number(row.n);
+    }
+  }
+
+  if (touched.size > 0) {
+    // Counts and ranges of the series that lost points, from what is left.
+    await sql`
+      update series s set
+        obs_count = (select count(*) from observations o where o.series_id = s.id),
+        first_ts = (select min(ts) from observations o where o.series_id = s.id),
+        last_ts = (select max(ts) from observations o where o.series_id = s.id)
+      where s.id = any(${[...touched]}::bigint[])`;
+  }
+  return report;
+}
