@@ -25,6 +25,11 @@ export const ConfigSchema = z.object({
   DRONE_HEARTBEAT_MS: z.coerce.number().int().min(500).default(5_000),
   /** Records per batch published to RECORDS. */
   DRONE_BATCH_RECORDS: z.coerce.number().int().min(1).max(50_000).default(1_000),
+  /**
+   * A directory holding one file per secret (`${secret:NAME}` reads the file NAME), as Docker and
+   * Kubernetes mount them. `CHARTLY_SECRET_<NAME>` variables are read first.
+   */
+  CHARTLY_SECRETS_DIR: z.string().optional(),
   /** Edge mode (drone API over HTTP) is not available yet: this must stay unset. */
   CONTROL_PLANE: z.string().optional(),
 });

@@ -1,5 +1,5 @@
 export * from "./config.js";
 export * from "./engine/index.js";
-export * from "./fetch.js";
 export * from "./runner.js";
 export * from "./service.js";
+export * from "./source/index.js";

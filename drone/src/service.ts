@@ -10,6 +10,7 @@ import {
 } from "@chartly/platform";
 import { jetstream } from "@nats-io/jetstream";
 import { type Config, droneIdOf } from "./config.js";
+import { envSecrets } from "./source/secrets.js";
 import { Worker } from "./worker.js";
 
 export interface Drone {
@@ -48,6 +49,7 @@ export async function startDrone(config: Config): Promise<Drone> {
     batchRecords: config.DRONE_BATCH_RECORDS,
     version: process.env.npm_package_version ?? "0.1.0",
     host: hostname(),
+    secrets: envSecrets(process.env, config.CHARTLY_SECRETS_DIR),
   });
   await worker.start();
   shutdown.add("worker", () => worker.stop());

@@ -17,6 +17,8 @@ import type { Logger } from "@chartly/platform";
 import type { Consumer, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { runJob } from "./runner.js";
+import { TokenCache } from "./source/oauth2.js";
+import { envSecrets, type SecretSource } from "./source/secrets.js";
 
 export interface WorkerOptions {
   id: string;
@@ -27,6 +29,8 @@ export interface WorkerOptions {
   batchRecords: number;
   version: string;
   host: string;
+  /** Where `${secret:NAME}` values come from. */
+  secrets?: SecretSource;
 }
 
 export class Worker {
@@ -40,6 +44,8 @@ export class Worker {
   private loop: Promise<void> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private slotFreed: (() => void) | undefined;
+  /** OAuth2 tokens, shared by every run on this drone until they expire. */
+  private readonly tokens = new TokenCache();
 
   constructor(
     private readonly js: JetStreamClient,
@@ -122,6 +128,8 @@ export class Worker {
       log.info("run started");
       const outcome = await runJob(job, attempt, {
         batchSize: this.options.batchRecords,
+        secrets: this.options.secrets ?? envSecrets(),
+        tokens: this.tokens,
         publish: async (batch, messageId) => {
           await this.js.publish(recordsSubject(job.tenant, job.profileId), JSON.stringify(batch), {
             msgID: messageId,
@@ -145,7 +153,10 @@ export class Worker {
         log.warn({ error: outcome.error, stats: outcome.stats }, "run failed");
       } else {
         this.counters.succeeded++;
-        log.info({ stats: outcome.stats }, `run ${outcome.status}`);
+        log.info(
+          { stats: outcome.stats, ...(outcome.error ? { reason: outcome.error } : {}) },
+          `run ${outcome.status}`,
+        );
       }
       await msg.ackAck();
     } catch (error) {

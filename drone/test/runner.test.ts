@@ -3,6 +3,7 @@ import { type Job, ProfileSchema, type RecordBatch } from "@chartly/contracts";
 import { type HttpSource, startHttpSource } from "@chartly/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runJob } from "../src/runner.js";
+import { instantClock } from "./helpers.js";
 
 const WORLDBANK = fileURLToPath(
   new URL("./fixtures/worldbank-JPN-USA-NY.GDP.MKTP.CD-page1-of3.json", import.meta.url),
@@ -48,6 +49,8 @@ describe("running a job", () => {
       published,
       deps: {
         batchSize: 20,
+        // Retries wait on a clock that returns at once.
+        clock: instantClock(),
         publish: async (batch: RecordBatch, id: string) => {
           published.push({ batch, id });
         },

@@ -26,3 +26,10 @@ export function selectRecords(body: unknown, path: string): unknown[] {
 function isSingleNode(path: string): boolean {
   return JSONPath.toPathArray(path).every((segment) => segment === "$" || !SELECTS_MANY.test(segment));
 }
+
+/** The first value a JSONPath selects in a document, for single values such as a next cursor. */
+export function firstMatch(document: unknown, path: string): unknown {
+  if (document === null || typeof document !== "object") return undefined;
+  const matches: unknown = JSONPath({ path, json: document, wrap: true, eval: "safe" });
+  return Array.isArray(matches) ? matches[0] : undefined;
+}

@@ -6,8 +6,9 @@
  * kind and never by raw value, become the run's `skipped` statistics.
  */
 import type { MeasureSpec, NormalisedRecord, RecordsSpec } from "@chartly/contracts";
+import { EXPR_PREFIX } from "./expressions.js";
 import { type NumberProblem, parseNumber } from "./numbers.js";
-import { type Accessor, compilePath } from "./paths.js";
+import { compilePath } from "./paths.js";
 import { show } from "./show.js";
 import { compileTimeParser, TIME_MISSING } from "./time.js";
 
@@ -17,6 +18,8 @@ export type SkipKind =
   | "dim missing"
   | "dim not scalar"
   | "no numeric measure"
+  | "filtered out"
+  | "expression failed"
   | NumberProblem;
 
 export interface NormaliseResult {
@@ -30,29 +33,41 @@ export interface NormaliseResult {
   kinds?: SkipKind[];
 }
 
-export type Normaliser = (raw: unknown) => NormaliseResult;
+/**
+ * `computed` holds the values of the spec's `expr:` references for this record (see
+ * expressions.ts); a spec without expressions never needs it.
+ */
+export type Normaliser = (raw: unknown, computed?: ReadonlyMap<string, unknown>) => NormaliseResult;
+
+type FieldReader = (record: unknown, computed: ReadonlyMap<string, unknown> | undefined) => unknown;
 
 interface CompiledMeasure {
   name: string;
-  read: Accessor;
+  read: FieldReader;
   scale: number;
+}
+
+/** A dot path, or an `expr:` whose value was computed before normalising. */
+function compileField(ref: string): FieldReader {
+  if (ref.startsWith(EXPR_PREFIX)) return (_record, computed) => computed?.get(ref);
+  return compilePath(ref);
 }
 
 export function createNormaliser(records: RecordsSpec): Normaliser {
   const parseTime = compileTimeParser(records.time);
-  const readTime = compilePath(records.time.field);
+  const readTime = compileField(records.time.field);
   // Sorted once: the key joins dimension values in dimension-name order.
   const dims = Object.entries(records.dims)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, path]) => ({ name, read: compilePath(path) }));
+    .map(([name, path]) => ({ name, read: compileField(path) }));
   const measures: CompiledMeasure[] = Object.entries(records.measures).map(([name, spec]) => ({
     name,
-    read: compilePath(measureField(spec)),
+    read: compileField(measureField(spec)),
     scale: typeof spec === "string" ? 1 : (spec.scale ?? 1),
   }));
 
-  return (raw) => {
-    const time = parseTime(readTime(raw));
+  return (raw, computed) => {
+    const time = parseTime(readTime(raw, computed));
     if (typeof time === "string") {
       return skip(time, time === TIME_MISSING ? "time missing" : "time unparseable");
     }
@@ -61,7 +76,7 @@ export function createNormaliser(records: RecordsSpec): Normaliser {
     const dimValues: Record<string, string> = {};
     const keyParts: string[] = [];
     for (const dim of dims) {
-      const value = dim.read(raw);
+      const value = dim.read(raw, computed);
       if (value === null || value === undefined || (typeof value === "string" && value.trim() === "")) {
         return skip(`dim "${dim.name}" missing`, "dim missing");
       }
@@ -76,7 +91,7 @@ export function createNormaliser(records: RecordsSpec): Normaliser {
     const measureValues: Record<string, number | null> = {};
     const nullKinds: SkipKind[] = [];
     for (const measure of measures) {
-      const parsed = parseNumber(measure.read(raw));
+      const parsed = parseNumber(measure.read(raw, computed));
       measureValues[measure.name] = parsed.value === null ? null : parsed.value * measure.scale;
       if (parsed.kind) nullKinds.push(parsed.kind);
     }

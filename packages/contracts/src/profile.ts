@@ -1,7 +1,10 @@
 /**
  * @module The profile: how a user tells Chartly about a data source.
  * Parsed from YAML by the registry, carried in every job, read by the drone.
- * Objects are strict so a misspelt field is an error, not silently ignored.
+ * Objects are strict so a misspelt field is an error, not silently ignored. Sections added after
+ * the first release (auth, pagination, fan-out, retry, limits, ...) are optional and have no
+ * defaults in the parsed profile, so older profiles parse to exactly what they did; the drone
+ * fills in the `DEFAULT_*` values below.
  */
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
@@ -11,8 +14,115 @@ const duration = (what: string) =>
     message: `${what} must be a duration such as 30s, 5m, 6h or 1d`,
   });
 
-/** A dot path into a record (`indicator.id`, `values.0`), compiled once by the drone. */
+/**
+ * A reference to a value in one record: a dot path (`indicator.id`, `values.0`), compiled once by
+ * the drone, or `expr:` followed by a JSONata expression for what a path cannot express.
+ */
 const fieldPath = z.string().min(1, "a field path must not be empty");
+
+/** A JSONPath into a whole response body. */
+const jsonPath = (what: string) => z.string().startsWith("$", `${what} must be a JSONPath starting with $`);
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+// ---------------------------------------------------------------------------------------------
+// Templates: `${cursor}`, `${<fan-out variable>}`, `${name:-fallback}`, `${secret:NAME}`, `$${`.
+// ---------------------------------------------------------------------------------------------
+
+export type TemplatePart =
+  | { kind: "text"; text: string }
+  | { kind: "var"; name: string; fallback?: string }
+  | { kind: "secret"; name: string };
+
+export type ParsedTemplate = { ok: true; parts: TemplatePart[] } | { ok: false; message: string };
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SECRET_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * Splits a source string into text and references. `$${` writes a literal `${`; any other `${`
+ * must be closed and hold a variable name, `name:-fallback` or `secret:NAME`.
+ */
+export function parseTemplate(text: string): ParsedTemplate {
+  const parts: TemplatePart[] = [];
+  let literal = "";
+  let at = 0;
+  while (at < text.length) {
+    const dollar = text.indexOf("$", at);
+    if (dollar < 0) {
+      literal += text.slice(at);
+      break;
+    }
+    literal += text.slice(at, dollar);
+    if (text.startsWith("$${", dollar)) {
+      literal += "${";
+      at = dollar + 3;
+      continue;
+    }
+    if (!text.startsWith("${", dollar)) {
+      literal += "$";
+      at = dollar + 1;
+      continue;
+    }
+    const close = text.indexOf("}", dollar + 2);
+    if (close < 0) return { ok: false, message: `"\${" at character ${dollar + 1} is never closed with "}"` };
+    const inner = text.slice(dollar + 2, close);
+    const part = parseReference(inner);
+    if (typeof part === "string") return { ok: false, message: part };
+    if (literal) parts.push({ kind: "text", text: literal });
+    literal = "";
+    parts.push(part);
+    at = close + 1;
+  }
+  if (literal) parts.push({ kind: "text", text: literal });
+  return { ok: true, parts };
+}
+
+function parseReference(inner: string): TemplatePart | string {
+  if (inner.startsWith("secret:")) {
+    const name = inner.slice("secret:".length);
+    return SECRET_NAME.test(name)
+      ? { kind: "secret", name }
+      : `"\${${inner}}": secret names are upper-case letters, digits and '_', starting with a letter (e.g. \${secret:FRED_API_KEY})`;
+  }
+  const fallbackAt = inner.indexOf(":-");
+  const name = fallbackAt < 0 ? inner : inner.slice(0, fallbackAt);
+  if (!VARIABLE_NAME.test(name)) {
+    return `"\${${inner}}" is not a reference: expected \${name}, \${name:-fallback} or \${secret:NAME}`;
+  }
+  return fallbackAt < 0
+    ? { kind: "var", name }
+    : { kind: "var", name, fallback: inner.slice(fallbackAt + 2) };
+}
+
+/** The variables every source string may use; a fan-out adds its own (`fanOut.as`). */
+export const TEMPLATE_VARIABLES = ["cursor"] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Sizes
+// ---------------------------------------------------------------------------------------------
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)$/i;
+
+/** Parses `512KB`, `50MB`, `1GB` (binary units) or a plain number of bytes. */
+export function parseByteSize(size: string | number): number | undefined {
+  if (typeof size === "number") return Number.isInteger(size) && size > 0 ? size : undefined;
+  const match = SIZE.exec(size.trim());
+  if (!match) return undefined;
+  const factor = SIZE_UNITS[(match[2] as string).toLowerCase()] as number;
+  const bytes = Math.floor(Number(match[1]) * factor);
+  return bytes > 0 ? bytes : undefined;
+}
+
+const byteSize = (what: string) =>
+  z.union([z.number(), z.string()]).refine((size) => parseByteSize(size) !== undefined, {
+    message: `${what} must be a size such as 512KB, 50MB or 1GB, or a number of bytes`,
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Records
+// ---------------------------------------------------------------------------------------------
 
 export const ProfileIdSchema = z
   .string()
@@ -43,18 +153,19 @@ export const MeasureSpecSchema = z.union([
   }),
 ]);
 
-export const SourceSpecSchema = z.strictObject({
-  url: z.url({ message: "url must be an absolute http(s) URL" }),
-  method: z.enum(["GET", "POST"]).default("GET"),
-  query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  headers: z.record(z.string(), z.string()).default({}),
-  format: z.literal("json").default("json"),
-  timeout: duration("timeout").default("30s"),
-});
+/**
+ * How the items `path` selects become records: `rows` (each item is one), `table` (arrays whose
+ * first is the header row, as the US Census API answers) or `columns` (an object of parallel
+ * arrays, as Open-Meteo's `hourly`, one record per index).
+ */
+export const RECORD_SHAPES = ["rows", "table", "columns"] as const;
 
 export const RecordsSpecSchema = z.strictObject({
   /** JSONPath to the list of records in the response (`$` when the body is the list). */
-  path: z.string().startsWith("$", "path must be a JSONPath starting with $").default("$"),
+  path: jsonPath("path").default("$"),
+  shape: z.enum(RECORD_SHAPES).optional(),
+  /** JSONata expression; records for which it is not true are skipped (counted as `filtered out`). */
+  filter: z.string().min(1, "filter must be a JSONata expression").optional(),
   time: TimeSpecSchema,
   dims: z.record(z.string(), fieldPath).default({}),
   measures: z
@@ -62,20 +173,280 @@ export const RecordsSpecSchema = z.strictObject({
     .refine((m) => Object.keys(m).length > 0, "at least one measure is required"),
 });
 
+// ---------------------------------------------------------------------------------------------
+// Source: request, body, auth, formats
+// ---------------------------------------------------------------------------------------------
+
+/** An absolute http(s) URL; `${...}` references may stand anywhere after the host. */
+const httpUrl = z.string().refine(
+  (text) => {
+    try {
+      const url = new URL(text.replace(/\$\{[^}]*\}/g, "x"));
+      return url.protocol === "http:" || url.protocol === "https:";
+    } catch {
+      return false;
+    }
+  },
+  { message: "url must be an absolute http(s) URL" },
+);
+
+export const METHODS = ["GET", "POST"] as const;
+
+/** A request body: JSON (`json: {...}`) or an HTML form (`form: {field: value}`), never both. */
+export const BodySpecSchema = z
+  .strictObject({
+    json: z.unknown().optional(),
+    form: z.record(z.string(), scalar).optional(),
+  })
+  .refine((body) => (body.json === undefined) !== (body.form === undefined), {
+    message: "body needs exactly one of json or form",
+  });
+
+export const AuthSpecSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({ type: z.literal("none") }),
+    z.strictObject({
+      type: z.literal("apiKey"),
+      /** Sent as a request header or as a query parameter. */
+      in: z.enum(["header", "query"]).default("header"),
+      name: z.string().min(1, "name of the header or query parameter is required"),
+      value: z.string().min(1),
+    }),
+    z.strictObject({ type: z.literal("bearer"), token: z.string().min(1) }),
+    z.strictObject({ type: z.literal("basic"), username: z.string(), password: z.string() }),
+    z.strictObject({
+      type: z.literal("oauth2ClientCredentials"),
+      tokenUrl: httpUrl,
+      clientId: z.string().min(1),
+      clientSecret: z.string().min(1),
+      scope: z.string().optional(),
+      audience: z.string().optional(),
+      /** How the client proves itself: HTTP Basic (RFC 6749's preference) or form fields. */
+      clientAuth: z.enum(["basic", "body"]).default("basic"),
+    }),
+  ],
+  { error: "auth.type must be none, apiKey, bearer, basic or oauth2ClientCredentials" },
+);
+
+export const FORMATS = ["json", "ndjson", "csv", "xml"] as const;
+
+export const CsvSpecSchema = z.strictObject({
+  delimiter: z.string().min(1).default(","),
+  quote: z.string().length(1).default('"'),
+  /** Whether the first row names the columns. Without it rows are arrays unless `columns` names them. */
+  header: z.boolean().default(true),
+  columns: z.array(z.string().min(1)).min(1).optional(),
+  /** Lines to drop before the header (titles, notes). */
+  skipLines: z.number().int().nonnegative().default(0),
+  /** Lines starting with this are ignored. */
+  comment: z.string().min(1).optional(),
+});
+
+export const XmlSpecSchema = z.strictObject({
+  /** Prefix for attribute names in the parsed object (`""`: attributes look like child elements). */
+  attributePrefix: z.string().default(""),
+  /** Key of an element's text when it also has attributes. */
+  textKey: z.string().min(1).default("#text"),
+  /** Element names always read as lists, even when only one occurs. */
+  arrays: z.array(z.string().min(1)).default([]),
+  /** Drop namespace prefixes (`generic:Obs` becomes `Obs`). */
+  removeNamespacePrefixes: z.boolean().default(true),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Pagination
+// ---------------------------------------------------------------------------------------------
+
+/** Stop conditions every pagination type understands, besides its own end signal. */
+const stopConditions = {
+  /** JSONPath to the number of pages; read from any page that has it (often only the first). */
+  totalPages: jsonPath("totalPages").optional(),
+  /** JSONPath to the number of records over all pages. */
+  totalCount: jsonPath("totalCount").optional(),
+  /** JSONPath to a flag that is true while more pages follow. */
+  hasMore: jsonPath("hasMore").optional(),
+  /** Stop at a page with no records. */
+  stopOnEmpty: z.boolean().default(true),
+  /** Read at most this many pages (a normal end, unlike `limits.maxPages`). */
+  maxPages: z.number().int().positive().optional(),
+};
+
+const queryParam = (fallback: string) => z.string().min(1).default(fallback);
+
+export const PaginationSpecSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({ type: z.literal("none") }),
+    z.strictObject({
+      type: z.literal("page"),
+      param: queryParam("page"),
+      /** Number of the first page: 1 or 0 (or any other). */
+      start: z.number().int().nonnegative().default(1),
+      /** Records per page: sent as `sizeParam` when that is set; a shorter page is the last. */
+      size: z.number().int().positive().optional(),
+      sizeParam: z.string().min(1).optional(),
+      ...stopConditions,
+    }),
+    z.strictObject({
+      type: z.literal("offset"),
+      param: queryParam("offset"),
+      /** Offset of the first record: 0, or 1 for APIs that count from one. */
+      start: z.number().int().nonnegative().default(0),
+      /** Records per page, sent as `limitParam`; a shorter page is the last. */
+      limit: z.number().int().positive().optional(),
+      limitParam: queryParam("limit"),
+      ...stopConditions,
+    }),
+    z.strictObject({
+      type: z.literal("cursor"),
+      /** Query parameter that carries the cursor on the next request. */
+      param: z.string().min(1),
+      /** JSONPath to the next cursor in the body; absent, null or empty means the last page. */
+      path: jsonPath("path"),
+      ...stopConditions,
+    }),
+    z.strictObject({
+      type: z.literal("nextUrl"),
+      /** JSONPath to the next page's URL (absolute or relative to the current one). */
+      path: jsonPath("path"),
+      ...stopConditions,
+    }),
+    z.strictObject({
+      type: z.literal("linkHeader"),
+      /** Relation of the link to follow in the `Link` response header. */
+      rel: z.string().min(1).default("next"),
+      ...stopConditions,
+    }),
+  ],
+  { error: "pagination.type must be none, page, offset, cursor, nextUrl or linkHeader" },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Fan-out, retries, rate limit, limits
+// ---------------------------------------------------------------------------------------------
+
+/** The first ("parent") request of a fan-out, whose response lists the values. */
+export const ParentRequestSchema = z.strictObject({
+  url: httpUrl,
+  method: z.enum(METHODS).default("GET"),
+  query: z.record(z.string(), scalar).default({}),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: BodySpecSchema.optional(),
+  format: z.enum(FORMATS).default("json"),
+  /** JSONPath selecting the values (strings, numbers or booleans). */
+  path: jsonPath("path"),
+});
+
+export const FanOutSpecSchema = z
+  .strictObject({
+    /** Name of the variable that holds the value: `${value}` by default. */
+    as: z
+      .string()
+      .regex(VARIABLE_NAME, "as must be a name of letters, digits and '_'")
+      .refine((name) => !(TEMPLATE_VARIABLES as readonly string[]).includes(name), {
+        message: `as must not be one of the built-in variables (${TEMPLATE_VARIABLES.join(", ")})`,
+      })
+      .default("value"),
+    values: z.array(scalar).optional(),
+    from: ParentRequestSchema.optional(),
+  })
+  .refine((fanOut) => (fanOut.values === undefined) !== (fanOut.from === undefined), {
+    message: "fanOut needs exactly one of values (a list) or from (a parent request)",
+  });
+
+export const RetrySpecSchema = z.strictObject({
+  /** Tries in all, the first included; 1 turns retries off. */
+  attempts: z.number().int().min(1).max(20).optional(),
+  /** Backoff before the first retry; doubled for each next one, with full jitter. */
+  initialDelay: duration("initialDelay").optional(),
+  maxDelay: duration("maxDelay").optional(),
+  /** Longest `Retry-After` honoured; a server asking for more ends the run. */
+  maxRetryAfter: duration("maxRetryAfter").optional(),
+});
+
+export const DEFAULT_RETRY = {
+  attempts: 3,
+  initialDelay: "1s",
+  maxDelay: "30s",
+  maxRetryAfter: "2m",
+} as const;
+
+export const RateLimitSpecSchema = z.strictObject({
+  requestsPerSecond: z.number().positive().max(1000),
+});
+
+export const LimitsSpecSchema = z.strictObject({
+  maxPages: z.number().int().positive().optional(),
+  maxRecords: z.number().int().positive().optional(),
+  maxBytes: byteSize("maxBytes").optional(),
+  maxDuration: duration("maxDuration").optional(),
+});
+
+export const DEFAULT_LIMITS = {
+  maxPages: 10_000,
+  maxRecords: 10_000_000,
+  maxBytes: "1GB",
+  maxDuration: "1h",
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Source
+// ---------------------------------------------------------------------------------------------
+
+export const SourceSpecSchema = z.strictObject({
+  url: httpUrl,
+  method: z.enum(METHODS).default("GET"),
+  query: z.record(z.string(), scalar).default({}),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: BodySpecSchema.optional(),
+  auth: AuthSpecSchema.optional(),
+  format: z.enum(FORMATS).default("json"),
+  /** Text encoding of the body when the response does not name one: `utf-8`, `windows-1252`, ... */
+  encoding: z
+    .string()
+    .refine(isEncoding, { message: "encoding must be a text encoding such as utf-8, latin1 or windows-1252" })
+    .optional(),
+  csv: CsvSpecSchema.optional(),
+  xml: XmlSpecSchema.optional(),
+  pagination: PaginationSpecSchema.optional(),
+  fanOut: FanOutSpecSchema.optional(),
+  /** Time allowed for each response, body included. */
+  timeout: duration("timeout").default("30s"),
+  retry: RetrySpecSchema.optional(),
+  rateLimit: RateLimitSpecSchema.optional(),
+  limits: LimitsSpecSchema.optional(),
+});
+
+function isEncoding(label: string): boolean {
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const ScheduleSpecSchema = z.strictObject({
   every: duration("every"),
   jitter: duration("jitter").optional(),
 });
 
-export const ProfileSchema = z.strictObject({
-  id: ProfileIdSchema,
-  name: z.string().min(1),
-  description: z.string().optional(),
-  enabled: z.boolean().default(true),
-  schedule: ScheduleSpecSchema,
-  source: SourceSpecSchema,
-  records: RecordsSpecSchema,
-});
+export const ProfileSchema = z
+  .strictObject({
+    id: ProfileIdSchema,
+    name: z.string().min(1),
+    description: z.string().optional(),
+    enabled: z.boolean().default(true),
+    schedule: ScheduleSpecSchema,
+    source: SourceSpecSchema,
+    records: RecordsSpecSchema,
+    /** How long stored points are kept (`90d`, `5y`); older ones are removed. Default: forever. */
+    retention: duration("retention").optional(),
+  })
+  .superRefine((profile, ctx) => {
+    for (const problem of sourceProblems(profile.source)) ctx.addIssue({ code: "custom", ...problem });
+  });
 
 export type Profile = z.infer<typeof ProfileSchema>;
 export type ProfileInput = z.input<typeof ProfileSchema>;
@@ -83,6 +454,17 @@ export type SourceSpec = Profile["source"];
 export type RecordsSpec = Profile["records"];
 export type TimeSpec = z.infer<typeof TimeSpecSchema>;
 export type MeasureSpec = z.infer<typeof MeasureSpecSchema>;
+export type BodySpec = z.infer<typeof BodySpecSchema>;
+export type AuthSpec = z.infer<typeof AuthSpecSchema>;
+export type PaginationSpec = z.infer<typeof PaginationSpecSchema>;
+export type FanOutSpec = z.infer<typeof FanOutSpecSchema>;
+export type ParentRequestSpec = z.infer<typeof ParentRequestSchema>;
+export type CsvSpec = z.infer<typeof CsvSpecSchema>;
+export type XmlSpec = z.infer<typeof XmlSpecSchema>;
+export type RetrySpec = z.infer<typeof RetrySpecSchema>;
+export type LimitsSpec = z.infer<typeof LimitsSpecSchema>;
+export type SourceFormat = (typeof FORMATS)[number];
+export type RecordShape = (typeof RECORD_SHAPES)[number];
 
 /** A stored profile as the registry serves it. */
 export const StoredProfileSchema = z.object({
@@ -97,3 +479,90 @@ export const StoredProfileSchema = z.object({
   updatedAt: z.string(),
 });
 export type StoredProfile = z.infer<typeof StoredProfileSchema>;
+
+interface Problem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Checks that reach across fields: references in templates, body and method, paths and formats. */
+function sourceProblems(source: SourceSpec): Problem[] {
+  const problems: Problem[] = [];
+  const fanOutVariable = source.fanOut?.as;
+  const known = [...TEMPLATE_VARIABLES, ...(fanOutVariable ? [fanOutVariable] : [])];
+  checkTemplates(source, ["source"], known, problems, new Set(["fanOut", "pagination", "csv", "xml"]));
+  const parent = source.fanOut?.from;
+  if (parent) checkTemplates(parent, ["source", "fanOut", "from"], [...TEMPLATE_VARIABLES], problems);
+
+  if (source.body && source.method === "GET") {
+    problems.push({ path: ["source", "body"], message: "a body needs method: POST" });
+  }
+  if (parent?.body && parent.method === "GET") {
+    problems.push({ path: ["source", "fanOut", "from", "body"], message: "a body needs method: POST" });
+  }
+  if (source.csv && source.format !== "csv") {
+    problems.push({
+      path: ["source", "csv"],
+      message: `csv options need format: csv (format is ${source.format})`,
+    });
+  }
+  if (source.xml && source.format !== "xml") {
+    problems.push({
+      path: ["source", "xml"],
+      message: `xml options need format: xml (format is ${source.format})`,
+    });
+  }
+  const pagination = source.pagination;
+  if (pagination && pagination.type !== "none" && (source.format === "csv" || source.format === "ndjson")) {
+    const bodyFields = [
+      "totalPages",
+      "totalCount",
+      "hasMore",
+      ...(pagination.type === "cursor" || pagination.type === "nextUrl" ? ["path"] : []),
+    ];
+    for (const field of bodyFields) {
+      if ((pagination as Record<string, unknown>)[field] !== undefined) {
+        problems.push({
+          path: ["source", "pagination", field],
+          message: `pagination.${field} reads the response body as one document, which a ${source.format} response is not; use page, offset or linkHeader pagination`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** Walks every string below `value` (skipping `skip` keys at the top) and checks its references. */
+function checkTemplates(
+  value: unknown,
+  path: (string | number)[],
+  known: readonly string[],
+  problems: Problem[],
+  skip: ReadonlySet<string> = new Set(),
+): void {
+  if (typeof value === "string") {
+    const parsed = parseTemplate(value);
+    if (!parsed.ok) {
+      problems.push({ path, message: parsed.message });
+      return;
+    }
+    for (const part of parsed.parts) {
+      if (part.kind === "var" && !known.includes(part.name)) {
+        const choices = [...known.map((name) => `\${${name}}`), `\${secret:NAME}`].join(", ");
+        problems.push({ path, message: `unknown variable \${${part.name}}: expected one of ${choices}` });
+      }
+    }
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      checkTemplates(item, [...path, index], known, problems);
+    });
+    return;
+  }
+  if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      if (!skip.has(key)) checkTemplates(item, [...path, key], known, problems);
+    }
+  }
+}

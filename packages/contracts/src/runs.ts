@@ -24,6 +24,15 @@ export const RunStatsSchema = z.object({
   recordsOut: z.number().int().nonnegative(),
   /** Records the drone skipped, by reason (e.g. `time unparseable`). */
   skipped: z.record(z.string(), z.number().int()).default({}),
+  /** HTTP requests made, retries and token requests included. */
+  requests: z.number().int().nonnegative().optional(),
+  /** Requests repeated after a network error, a timeout, HTTP 408, 429 or 5xx. */
+  retries: z.number().int().nonnegative().optional(),
+  /** Records read from the source, before filtering and skipping. */
+  recordsIn: z.number().int().nonnegative().optional(),
+  /** Why each paged request sequence ended, by reason (e.g. `short page`, `cursor absent`). */
+  pageStops: z.record(z.string(), z.number().int()).optional(),
+  durationMs: z.number().int().nonnegative().optional(),
 });
 export type RunStats = z.infer<typeof RunStatsSchema>;
 
