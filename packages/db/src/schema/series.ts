@@ -27,11 +27,14 @@ export const series = pgTable(
     firstTs: timestamp("first_ts", { withTimezone: true }),
     lastTs: timestamp("last_ts", { withTimezone: true }),
     obsCount: bigint("obs_count", { mode: "number" }).notNull().default(0),
+    /** Earliest point written since the hourly rollups were last refreshed; null when they are current. */
+    rollupFrom: timestamp("rollup_from", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
   (t) => [
     unique("series_identity_uq").on(t.tenantId, t.profileId, t.measure, t.dimsKey),
     index("series_dims_idx").using("gin", t.dims),
+    index("series_rollup_pending_idx").on(t.rollupFrom).where(sql`rollup_from is not null`),
   ],
 );
 
@@ -67,4 +70,28 @@ export const records = pgTable(
     primaryKey({ columns: [t.tenantId, t.profileId, t.key] }),
     index("records_ts_idx").on(t.tenantId, t.profileId, t.ts),
   ],
+);
+
+/**
+ * Hourly summaries of each series, refreshed behind ingest, so that resampling a long series into
+ * buckets of whole hours reads one row per hour instead of every point.
+ */
+export const observationRollups = pgTable(
+  "observation_rollups",
+  {
+    seriesId: bigint("series_id", { mode: "number" })
+      .notNull()
+      .references(() => series.id, { onDelete: "cascade" }),
+    /** Start of the UTC hour. */
+    bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    n: integer("n").notNull(),
+    total: doublePrecision("total"),
+    lo: doublePrecision("lo"),
+    hi: doublePrecision("hi"),
+    firstTs: timestamp("first_ts", { withTimezone: true }).notNull(),
+    firstValue: doublePrecision("first_value"),
+    lastTs: timestamp("last_ts", { withTimezone: true }).notNull(),
+    lastValue: doublePrecision("last_value"),
+  },
+  (t) => [primaryKey({ columns: [t.seriesId, t.bucket] })],
 );
