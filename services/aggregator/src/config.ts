@@ -16,6 +16,8 @@ export const ConfigSchema = z.object({
     .string()
     .refine((t) => parseDuration(t) !== undefined, "must be a duration such as 90d or 5y")
     .optional(),
+  /** How often hourly rollups are brought up to date behind ingest. */
+  ROLLUP_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
   /** How often retention runs. */
   RETENTION_INTERVAL_MS: z.coerce.number().int().positive().default(3_600_000),
 });

@@ -5,3 +5,4 @@ export * from "./ingest/series-cache.js";
 export * from "./ingest/writer.js";
 export * from "./queries/series.js";
 export * from "./service.js";
+export * from "./storage/rollups.js";

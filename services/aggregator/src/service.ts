@@ -29,6 +29,7 @@ import { listDeadLetters, listRecords } from "./queries/records.js";
 import { getObservations, getSeries, listSeries } from "./queries/series.js";
 import { applyRunEvent } from "./runs/events.js";
 import { runRetention } from "./storage/retention-job.js";
+import { refreshAllRollups } from "./storage/rollups.js";
 
 export interface Aggregator {
   runtime: Runtime;
@@ -88,6 +89,19 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
     async (event) => applyRunEvent(database.sql, event),
     runtime,
   );
+
+  let refreshing: Promise<unknown> | undefined;
+  const rollupTimer = setInterval(() => {
+    refreshing ??= refreshAllRollups(database.sql, 50)
+      .catch((error) => logger.warn({ err: error }, "refreshing rollups failed; will retry"))
+      .finally(() => {
+        refreshing = undefined;
+      });
+  }, config.ROLLUP_INTERVAL_MS);
+  shutdown.add("rollups", async () => {
+    clearInterval(rollupTimer);
+    await refreshing;
+  });
 
   const registry = rpcClient(nc, 10_000);
   const retention = () => runRetention(database.sql, registry, config.RETENTION_DEFAULT, logger);

@@ -7,6 +7,7 @@ import { writeBatches } from "../src/ingest/writer.js";
 import { inferFrequency } from "../src/queries/frequency.js";
 import { listRecords } from "../src/queries/records.js";
 import { getObservations, getSeries, listSeries } from "../src/queries/series.js";
+import { refreshAllRollups } from "../src/storage/rollups.js";
 
 const HOUR = 3_600_000;
 const START = Date.parse("2024-01-01T00:00:00Z");
@@ -84,7 +85,8 @@ describe("series queries", () => {
       listSeries(database.sql, "t1", SeriesQuerySchema.parse(query)).then((p) =>
         p.items.map((s) => s.profileId),
       );
-    expect(await search({})).toEqual(["gdp", "water"]);
+    expect(await search({ profile: "gdp" })).toEqual(["gdp"]);
+    expect(await search({ "dim.station": "VK", measure: "temperature" })).toEqual(["water"]);
     expect(await search({ "dim.station": "VK" })).toEqual(["water"]);
     expect(await search({ "dim.station": "XX" })).toEqual([]);
     expect(await search({ q: "florida" })).toEqual(["water"]);
@@ -135,6 +137,53 @@ describe("series queries", () => {
       ["2021", 2021000],
       ["2022", 2022000],
     ]);
+  });
+
+  it("answers resampling the same from hourly rollups, before, during and after their refresh", async () => {
+    const queries = [
+      { interval: "1d", agg: "avg" },
+      { interval: "6h", agg: "count" },
+      { interval: "1d", agg: "last" },
+      { interval: "1d", agg: "first" },
+      { interval: "2h", agg: "max", from: "2024-01-02T00:00:00Z", to: "2024-01-03T00:00:00Z" },
+    ];
+    // A series of its own, so the other tests' data stays as it was.
+    const [water] = data();
+    const rolled = (water as RecordBatch).records.map((r) => ({ ...r, dims: { station: "RL" } }));
+    await writeBatches(database.sql, [{ ...(water as RecordBatch), profileId: "rolled", records: rolled }]);
+    const page = await listSeries(database.sql, "t1", SeriesQuerySchema.parse({ profile: "rolled" }));
+    const rolledId = page.items[0]?.id as number;
+    const answers = async () => Promise.all(queries.map((q) => observations(rolledId, q)));
+    const pending = await answers();
+    expect(await refreshAllRollups(database.sql)).toBeGreaterThan(0);
+    const [rollups] =
+      await database.sql`select count(*)::int as n from observation_rollups where series_id = ${waterId}`;
+    expect(rollups?.n).toBe(96);
+    expect(await answers()).toEqual(pending);
+    // New points after the refresh: the hours before them come from rollups, the rest from raw points.
+    await writeBatches(database.sql, [
+      {
+        tenant: "t1",
+        profileId: "rolled",
+        runId: "r3",
+        batch: 0,
+        units: {},
+        records: [
+          {
+            key: "late",
+            time: "2024-01-04T23:30:00.000Z",
+            dims: { station: "RL" },
+            measures: { temperature: 99 },
+          },
+        ],
+      },
+    ]);
+    const [mark] = await database.sql`select rollup_from from series where id = ${rolledId}`;
+    expect(mark?.rollup_from).toEqual(new Date("2024-01-04T23:30:00Z"));
+    const mixed = await observations(rolledId, { interval: "1d", agg: "max" });
+    expect(mixed.map((m) => m.value)).toEqual([40, 40, 40, 99]);
+    await refreshAllRollups(database.sql);
+    expect(await observations(rolledId, { interval: "1d", agg: "max" })).toEqual(mixed);
   });
 
   it("downsamples for charts without losing the peaks", async () => {

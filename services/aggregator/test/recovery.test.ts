@@ -133,7 +133,9 @@ describe("the aggregator under crashes and outages", () => {
     const ready = async () => (await fetch(`http://127.0.0.1:${port}/ready`)).status;
     await waitFor("the aggregator to report not ready", async () =>
       (await ready()) === 503 ? true : undefined,
-    );
+    ).catch((error: Error) => {
+      throw new Error(`${error.message} (port ${port})\n${aggregator?.output().slice(-3000)}`);
+    });
     await new Promise((r) => setTimeout(r, 20_000 - (Date.now() - outage)));
     expect(aggregator?.child.exitCode).toBeNull();
     await pg.resume();

@@ -143,7 +143,8 @@ export async function writeBatches(
         update series s set
           first_ts = least(s.first_ts, w.first_ts),
           last_ts = greatest(s.last_ts, w.last_ts),
-          obs_count = s.obs_count + w.new_points
+          obs_count = s.obs_count + w.new_points,
+          rollup_from = least(s.rollup_from, w.first_ts)
         from (
           select series_id, min(ts) as first_ts, max(ts) as last_ts,
                  count(*) filter (where inserted) as new_points

@@ -99,17 +99,50 @@ function aggregateSql(sql: Sql, agg: ObservationsQuery["agg"]) {
   }
 }
 
-function bucketSql(sql: Sql, interval: string) {
+/**
+ * Whether hourly rollups answer this query exactly: whole-hour buckets (or calendar ones) over a
+ * range whose ends fall on hours.
+ */
+export function rollupsServe(query: ObservationsQuery): boolean {
+  const onHour = (iso: string | undefined) => iso === undefined || Date.parse(iso) % 3_600_000 === 0;
+  if (!query.interval || !onHour(query.from) || !onHour(query.to)) return false;
+  if (/^1(mo|q|y)$/.test(query.interval)) return true;
+  const [, amount, unit] = /^(\d+)(s|m|h|d|w)$/.exec(query.interval) ?? [];
+  const seconds = Number(amount) * { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 }[unit as "s"];
+  return seconds > 0 && seconds % 3_600 === 0;
+}
+
+/** The same aggregates computed from hourly summaries. */
+function rollupAggregateSql(sql: Sql, agg: ObservationsQuery["agg"]) {
+  switch (agg) {
+    case "avg":
+      return sql`sum(o.total) / nullif(sum(o.n), 0)`;
+    case "sum":
+      return sql`sum(o.total)`;
+    case "min":
+      return sql`min(o.lo)`;
+    case "max":
+      return sql`max(o.hi)`;
+    case "count":
+      return sql`sum(o.n)::float8`;
+    case "first":
+      return sql`(array_agg(o.first_value order by o.first_ts))[1]`;
+    case "last":
+      return sql`(array_agg(o.last_value order by o.last_ts desc))[1]`;
+  }
+}
+
+function bucketSql(sql: Sql, interval: string, ts: Fragment) {
   const calendar = /^1(mo|q|y)$/.exec(interval);
   if (calendar) {
     const unit = CALENDAR_UNITS[calendar[1] as keyof typeof CALENDAR_UNITS];
-    return sql`date_trunc(${unit}, o.ts, 'UTC')`;
+    return sql`date_trunc(${unit}, ${ts}, 'UTC')`;
   }
   const [, amount, unit] = /^(\d+)(s|m|h|d|w)$/.exec(interval) as RegExpExecArray;
   const width = `${amount} ${FIXED_UNITS[unit as keyof typeof FIXED_UNITS]}`;
   // Buckets aligned to the Unix epoch (weeks to Monday 1970-01-05), so they never shift.
   const origin = unit === "w" ? "1970-01-05T00:00:00Z" : "1970-01-01T00:00:00Z";
-  return sql`date_bin(${width}::interval, o.ts, ${origin}::timestamptz)`;
+  return sql`date_bin(${width}::interval, ${ts}, ${origin}::timestamptz)`;
 }
 
 export async function getObservations(
@@ -126,9 +159,35 @@ export async function getObservations(
       ${query.from ? sql`and o.ts >= ${query.from}::timestamptz` : sql``}
       ${query.to ? sql`and o.ts < ${query.to}::timestamptz` : sql``}`;
 
+  if (query.interval && rollupsServe(query)) {
+    const rows = await sql<{ ts: Date; value: number | null }[]>`
+      with mark as (select rollup_from from series where id = ${query.seriesId} and tenant_id = ${tenant}),
+      hours as (
+        select r.bucket as ts, r.n, r.total, r.lo, r.hi, r.first_ts, r.first_value, r.last_ts, r.last_value
+        from observation_rollups r, mark
+        where r.series_id = ${query.seriesId}
+          and (mark.rollup_from is null or r.bucket < date_trunc('hour', mark.rollup_from, 'UTC'))
+          ${query.from ? sql`and r.bucket >= ${query.from}::timestamptz` : sql``}
+          ${query.to ? sql`and r.bucket < ${query.to}::timestamptz` : sql``}
+        union all
+        select date_trunc('hour', o.ts, 'UTC'), count(o.value), sum(o.value), min(o.value), max(o.value),
+               min(o.ts), (array_agg(o.value order by o.ts))[1], max(o.ts), (array_agg(o.value order by o.ts desc))[1]
+        from observations o, mark
+        where o.series_id = ${query.seriesId} and mark.rollup_from is not null
+          and o.ts >= date_trunc('hour', mark.rollup_from, 'UTC')
+          ${query.from ? sql`and o.ts >= ${query.from}::timestamptz` : sql``}
+          ${query.to ? sql`and o.ts < ${query.to}::timestamptz` : sql``}
+        group by 1
+      )
+      select ${bucketSql(sql, query.interval, sql`o.ts`)} as ts, ${rollupAggregateSql(sql, query.agg)} as value
+      from hours o
+      group by 1 order by 1 limit ${query.limit}`;
+    return rows.map((r) => ({ ts: r.ts.toISOString(), value: r.value }));
+  }
+
   if (query.interval) {
     const rows = await sql<{ ts: Date; value: number | null }[]>`
-      select ${bucketSql(sql, query.interval)} as ts, ${aggregateSql(sql, query.agg)} as value
+      select ${bucketSql(sql, query.interval, sql`o.ts`)} as ts, ${aggregateSql(sql, query.agg)} as value
       ${scope}
       group by 1 order by 1 limit ${query.limit}`;
     return rows.map((r) => ({ ts: r.ts.toISOString(), value: r.value }));
@@ -159,10 +218,10 @@ async function downsample(
   const buckets = Math.max(1, Math.floor(maxPoints / 2));
   const widthMs = Math.max(1, (toMs - fromMs) / buckets);
   const rows = await sql<{ lo: number[] | null; hi: number[] | null }[]>`
-    select min(array[o.value, extract(epoch from o.ts) * 1000]) as lo,
-           max(array[o.value, extract(epoch from o.ts) * 1000]) as hi
+    select min(array[o.value, date_part('epoch', o.ts) * 1000]) as lo,
+           max(array[o.value, date_part('epoch', o.ts) * 1000]) as hi
     ${scope} and o.value is not null
-    group by floor((extract(epoch from o.ts) * 1000 - ${fromMs}) / ${widthMs})`;
+    group by floor((date_part('epoch', o.ts) * 1000 - ${fromMs}) / ${widthMs})`;
   const points = new Map<number, number>();
   for (const row of rows) {
     for (const pair of [row.lo, row.hi]) {

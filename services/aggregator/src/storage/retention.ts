@@ -77,12 +77,21 @@ export async function enforceRetention(
 
   if (touched.size > 0) {
     // Counts and ranges of the series that lost points, from what is left.
+    const ids = [...touched];
     await sql`
       update series s set
         obs_count = (select count(*) from observations o where o.series_id = s.id),
         first_ts = (select min(ts) from observations o where o.series_id = s.id),
         last_ts = (select max(ts) from observations o where o.series_id = s.id)
-      where s.id = any(${[...touched]}::bigint[])`;
+      where s.id = any(${ids}::bigint[])`;
+    // Rollups before the first remaining point go; its hour is recomputed by the refresher.
+    await sql`
+      delete from observation_rollups r using series s
+      where s.id = r.series_id and s.id = any(${ids}::bigint[])
+        and (s.first_ts is null or r.bucket < date_trunc('hour', s.first_ts, 'UTC'))`;
+    await sql`
+      update series set rollup_from = least(rollup_from, first_ts)
+      where id = any(${ids}::bigint[]) and first_ts is not null`;
   }
   return report;
 }
