@@ -6,7 +6,7 @@ const root = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 // Workspace libraries resolve to their TypeScript sources, so tests never need a build first.
 const alias = [
   {
-    find: /^@chartly\/(contracts|platform|db|testkit)$/,
+    find: /^@chartly\/(contracts|platform|db|testkit|forecast)$/,
     replacement: `${root("packages")}/$1/src/index.ts`,
   },
 ];
@@ -32,6 +32,7 @@ export default defineConfig({
       project("@chartly/platform", "packages/platform"),
       project("@chartly/db", "packages/db"),
       project("@chartly/testkit", "packages/testkit"),
+      project("@chartly/forecast", "packages/forecast"),
       project("@chartly/registry", "services/registry"),
       project("@chartly/coordinator", "services/coordinator"),
       project("@chartly/aggregator", "services/aggregator"),
