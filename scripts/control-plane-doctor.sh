@@ -2,7 +2,8 @@
 # Checks that this machine can run Chartly and that the local control plane is healthy: one line
 # per check (PASS / WARN / FAIL, with what to do on failure). Exits 1 if any check FAILs.
 #
-# Environment: NATS_URL, DATABASE_URL, GATEWAY_PORT (same defaults as control-plane-up.sh).
+# Environment: NATS_URL, DATABASE_URL, GATEWAY_PORT (same defaults as control-plane-up.sh),
+# CHARTLY_API_KEY (defaults to the demo key in .data/api-keys.json).
 # shellcheck disable=SC2016  # Node and bash -c snippets are single-quoted on purpose
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,17 +33,20 @@ have() { command -v "$1" >/dev/null 2>&1; }
 node_snippet() { timeout 20 node --input-type=module - "$@" 2>&1; }
 
 # GET a URL; prints "<http status> <body>" ("000 <error>" when nothing answered).
+# Prints "<status> <body>" of a GET; $2, when given, is an API key to send.
 http_get() {
   if have curl; then
-    local out
-    out=$(curl -sS -m 5 -w '\n%{http_code}' "$1" 2>&1) || true
+    local out auth=()
+    [[ -z ${2:-} ]] || auth=(-H "Authorization: Bearer $2")
+    out=$(curl -sS -m 5 "${auth[@]}" -w '\n%{http_code}' "$1" 2>&1) || true
     printf '%s %s' "${out##*$'\n'}" "${out%$'\n'*}"
   else
     node -e '
-      fetch(process.argv[1], { signal: AbortSignal.timeout(5000) })
+      const headers = process.argv[2] ? { authorization: `Bearer ${process.argv[2]}` } : {};
+      fetch(process.argv[1], { headers, signal: AbortSignal.timeout(5000) })
         .then(async (r) => process.stdout.write(`${r.status} ${await r.text()}`))
         .catch((e) => process.stdout.write(`000 ${e.cause?.code ?? e.message}`));
-    ' "$1"
+    ' "$1" "${2:-}"
   fi
 }
 
@@ -245,7 +249,8 @@ else
     *) fail "gateway reports the control plane $status: ${body:0:300}" "see .data/logs/*.log" ;;
   esac
 
-  response=$(http_get "http://127.0.0.1:$GATEWAY_PORT/api/v1/drones")
+  api_key=${CHARTLY_API_KEY:-$(node -e 'try { process.stdout.write(require(process.argv[1]).keys[0].key); } catch {}' "$PWD/.data/api-keys.json" 2>/dev/null || true)}
+  response=$(http_get "http://127.0.0.1:$GATEWAY_PORT/api/v1/drones" "$api_key")
   code=${response%% *}
   body=${response#* }
   count=$(json_field items.length <<<"$body")
@@ -254,7 +259,7 @@ else
       try { process.stdout.write(String(JSON.parse(s).items.filter((d) => d.status !== "lost").length)); } catch {}
     });' <<<"$body")
   if [[ $code != 200 ]]; then
-    fail "cannot list drones (GET /api/v1/drones: HTTP $code)" "start the stack with: npm run up"
+    fail "cannot list drones (GET /api/v1/drones: HTTP $code)" "start the stack with: npm run up (HTTP 401/403: set CHARTLY_API_KEY to an API key)"
   elif [[ -z $count || $count == 0 ]]; then
     fail "no drones registered" "start one: scripts/drone-up.sh (log .data/logs/drone-1.log)"
   elif [[ ${alive:-0} == 0 ]]; then

@@ -5,6 +5,8 @@
 # already running is left alone. Logs: .data/logs/. Stop with `npm run down`.
 #
 # Environment: NATS_URL, DATABASE_URL, GATEWAY_PORT, DEMO_SOURCE_PORT, PROFILES_DIR, LOG_LEVEL.
+# The gateway requires a credential: a demo admin key is created in .data/api-keys.json (kept
+# across runs) and printed at the end.
 # shellcheck disable=SC2016  # Node and bash -c snippets are single-quoted on purpose
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -406,6 +408,23 @@ else
   info "started (pid $(pid_of demo-source)); files from profiles/demo/data/"
 fi
 
+# --- API keys -----------------------------------------------------------------------------------
+
+step "API keys (.data/api-keys.json)"
+KEYS_FILE=$DATA_DIR/api-keys.json
+if [[ -s $KEYS_FILE ]]; then
+  info "keeping the keys already there"
+else
+  (umask 077 && node -e '
+    const key = `demo_${require("node:crypto").randomBytes(24).toString("base64url")}`;
+    const file = { keys: [{ id: "demo-admin", key, tenants: ["default"], roles: ["admin"] }] };
+    process.stdout.write(`${JSON.stringify(file, null, 2)}\n`);
+  ' >"$KEYS_FILE")
+  info "created a demo admin key for tenant default"
+fi
+DEMO_KEY=$(node -e 'process.stdout.write(require(process.argv[1]).keys[0]?.key ?? "")' "$KEYS_FILE") ||
+  die "cannot read .data/api-keys.json; fix or delete it and re-run"
+
 # --- services -----------------------------------------------------------------------------------
 
 step "Services"
@@ -422,6 +441,7 @@ for entry in "${SERVICES[@]}"; do
   fi
   extra=()
   [[ $name == registry ]] && extra=(PROFILES_DIR="$PROFILES_DIR")
+  [[ $name == gateway ]] && extra=(AUTH_API_KEYS_FILE="$KEYS_FILE")
   start_bg "$name" env NATS_URL="$NATS_URL" DATABASE_URL="$DATABASE_URL" LOG_LEVEL="$LOG_LEVEL" \
     HTTP_PORT="$port" "${extra[@]}" node "$main"
   info "$(printf '%-12s' "$name") started (pid $(pid_of "$name"), port $port, log .data/logs/$name.log)"
@@ -476,11 +496,13 @@ cat <<EOF
 
 ${BOLD}Chartly is up.${RESET}
 
-  Gateway       http://127.0.0.1:$GATEWAY_PORT
-  Try           curl localhost:$GATEWAY_PORT/api/v1/profiles
-                curl localhost:$GATEWAY_PORT/api/v1/runs
-                curl localhost:$GATEWAY_PORT/api/v1/series
-                curl localhost:$GATEWAY_PORT/api/v1/drones
+  Gateway       http://127.0.0.1:$GATEWAY_PORT   (API docs: http://127.0.0.1:$GATEWAY_PORT/docs)
+  API key       $DEMO_KEY   (admin of tenant default; in .data/api-keys.json)
+  Try           export CHARTLY_API_KEY=$DEMO_KEY
+                curl -H "Authorization: Bearer \$CHARTLY_API_KEY" localhost:$GATEWAY_PORT/api/v1/profiles
+                curl -H "Authorization: Bearer \$CHARTLY_API_KEY" localhost:$GATEWAY_PORT/api/v1/runs
+                curl -H "Authorization: Bearer \$CHARTLY_API_KEY" localhost:$GATEWAY_PORT/api/v1/series
+                curl -H "Authorization: Bearer \$CHARTLY_API_KEY" localhost:$GATEWAY_PORT/api/v1/drones
                 curl localhost:$GATEWAY_PORT/health
   Demo source   http://127.0.0.1:$DEMO_SOURCE_PORT/data  (profiles in $PROFILES_DIR)
   NATS          $NATS_URL

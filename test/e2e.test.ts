@@ -42,6 +42,10 @@ records:
     value: { field: value, unit: USD }
 ${extra}`;
 
+/** API keys the gateway reads from its keys file: an admin of the profiles' tenant, a reader of another. */
+const ADMIN_KEY = "e2e-admin-key-of-the-default-tenant";
+const OTHER_TENANT_KEY = "e2e-reader-key-of-another-tenant-00";
+
 interface Run {
   id: string;
   profileId: string;
@@ -59,12 +63,19 @@ describe("the pipeline end to end", () => {
   let database: TestDatabase;
   let source: HttpSource;
   let profilesDir: string;
+  let keysDir: string;
   let gateway: string;
   let sql: postgres.Sql;
   const processes: Launched[] = [];
 
-  const api = async <T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${gateway}${path}`, init);
+  const api = async <T>(
+    path: string,
+    init?: RequestInit,
+    key: string | null = ADMIN_KEY,
+  ): Promise<{ status: number; body: T }> => {
+    const headers = new Headers(init?.headers);
+    if (key) headers.set("authorization", `Bearer ${key}`);
+    const response = await fetch(`${gateway}${path}`, { ...init, headers });
     return { status: response.status, body: (await response.json()) as T };
   };
   const runsOf = async (profileId: string) =>
@@ -74,7 +85,8 @@ describe("the pipeline end to end", () => {
       `a finished ${trigger} run of ${profileId}`,
       async () =>
         (await runsOf(profileId)).find(
-          (r) => r.trigger === trigger && ["succeeded", "failed", "partial"].includes(r.status),
+          // A failed attempt is retried after a backoff (30 s by default): `retrying` is its outcome here.
+          (r) => r.trigger === trigger && ["succeeded", "partial", "retrying", "dead"].includes(r.status),
         ),
       30_000,
     );
@@ -98,6 +110,17 @@ describe("the pipeline end to end", () => {
       "id: invalid\nname: invalid\nschedule: { every: often }\nsource: { url: http://x }\nrecords: { time: { field: t }, measures: { v: v } }\n",
     );
 
+    keysDir = await mkdtemp(join(tmpdir(), "chartly-keys-"));
+    await writeFile(
+      join(keysDir, "keys.json"),
+      JSON.stringify({
+        keys: [
+          { id: "e2e-admin", key: ADMIN_KEY, tenants: ["default"], roles: ["admin"] },
+          { id: "e2e-other", key: OTHER_TENANT_KEY, tenants: ["other"], roles: ["reader"] },
+        ],
+      }),
+    );
+
     const port = await freePort();
     gateway = `http://127.0.0.1:${port}`;
     const common = { NATS_URL: nats.url, DATABASE_URL: database.url, HTTP_PORT: "0" };
@@ -106,7 +129,11 @@ describe("the pipeline end to end", () => {
       launch("coordinator", "services/coordinator/src/main.ts", common),
       launch("aggregator", "services/aggregator/src/main.ts", common),
       launch("reporter", "services/reporter/src/main.ts", common),
-      launch("gateway", "services/gateway/src/main.ts", { NATS_URL: nats.url, HTTP_PORT: String(port) }),
+      launch("gateway", "services/gateway/src/main.ts", {
+        ...common,
+        HTTP_PORT: String(port),
+        AUTH_API_KEYS_FILE: join(keysDir, "keys.json"),
+      }),
       launch("drone", "drone/src/main.ts", { NATS_URL: nats.url, DRONE_ID: "e2e-drone" }),
     );
     try {
@@ -131,6 +158,7 @@ describe("the pipeline end to end", () => {
     await database?.drop();
     await nats?.stop();
     if (profilesDir) await rm(profilesDir, { recursive: true, force: true });
+    if (keysDir) await rm(keysDir, { recursive: true, force: true });
   }, 60_000);
 
   it("serves the valid profiles and reports the invalid file with its line", async () => {
@@ -210,7 +238,7 @@ describe("the pipeline end to end", () => {
 
   it("fails a run whose source answers HTTP 500, saying so", async () => {
     const run = await finishedRun("broken");
-    expect(run.status).toBe("failed");
+    expect(run.status).toBe("retrying");
     expect(run.errorCode).toBe("source_http_error");
     expect(run.errorMessage).toContain("HTTP 500");
     expect(run.errorMessage).toContain("upstream exploded");
@@ -218,7 +246,7 @@ describe("the pipeline end to end", () => {
 
   it("fails a run whose source does not return JSON, and the drone keeps working", async () => {
     const run = await finishedRun("html");
-    expect(run.status).toBe("failed");
+    expect(run.status).toBe("retrying");
     expect(run.errorCode).toBe("source_not_json");
     expect(run.errorMessage).toContain("text/html");
     const { body } = await api<{ items: { id: string; status: string; counters: { failed: number } }[] }>(
@@ -227,6 +255,52 @@ describe("the pipeline end to end", () => {
     expect(body.items).toHaveLength(1);
     expect(body.items[0]).toMatchObject({ id: "e2e-drone", status: "alive" });
     expect(processes.find((p) => p.name === "drone")?.child.exitCode).toBeNull();
+  });
+
+  it("refuses anonymous callers and shows another tenant none of this tenant's data", async () => {
+    expect((await api("/api/v1/profiles", undefined, null)).status).toBe(401);
+    expect((await api("/health", undefined, null)).status).toBe(200);
+    const { body: profiles } = await api<{ items: unknown[] }>(
+      "/api/v1/profiles",
+      undefined,
+      OTHER_TENANT_KEY,
+    );
+    expect(profiles.items).toEqual([]);
+    expect((await api("/api/v1/profiles/gdp", undefined, OTHER_TENANT_KEY)).status).toBe(404);
+    const { body: series } = await api<{ items: { id: number }[] }>("/api/v1/series?profile=gdp");
+    const id = series.items[0]?.id;
+    expect((await api(`/api/v1/series/${id}`, undefined, OTHER_TENANT_KEY)).status).toBe(404);
+    expect((await api(`/api/v1/series/${id}/observations`, undefined, OTHER_TENANT_KEY)).status).toBe(404);
+    expect((await api<{ items: unknown[] }>("/api/v1/runs", undefined, OTHER_TENANT_KEY)).body.items).toEqual(
+      [],
+    );
+    const trigger = await api("/api/v1/profiles/gdp/runs", { method: "POST" }, OTHER_TENANT_KEY);
+    expect(trigger.status).toBe(403);
+  });
+
+  it("stores pushed readings as one series per device and metric, once however often they are sent", async () => {
+    const readings = [
+      { device_id: "esp-001", ts: 1733856000, seq: 1, metrics: { temp: 30.5, humidity: 40.2 } },
+      { device_id: "esp-001", ts: 1733856060, seq: 2, metrics: { temp: 30.7, humidity: 40.1 } },
+    ];
+    const push = () =>
+      api<{ accepted: number; duplicates: number }>("/api/v1/ingest", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(readings),
+      });
+    expect(await push()).toEqual({ status: 202, body: { accepted: 2, duplicates: 0 } });
+    expect(await push()).toEqual({ status: 202, body: { accepted: 0, duplicates: 2 } });
+    const series = await waitFor("the pushed series", async () => {
+      const { body } = await api<{ items: { measure: string; dims: object; count: number }[] }>(
+        "/api/v1/series?profile=ingest",
+      );
+      return body.items.length === 2 && body.items.every((s) => s.count === 2) ? body.items : undefined;
+    });
+    expect(series.map((s) => [s.measure, s.dims]).sort()).toEqual([
+      ["humidity", { device: "esp-001" }],
+      ["temp", { device: "esp-001" }],
+    ]);
   });
 
   it("stops every process gracefully on SIGTERM", async () => {

@@ -18,6 +18,14 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[\w-]{1,50}$/)
     .default(DEFAULT_POOL),
+  /** What this drone declares about itself, as `name=value` pairs: `region=eu,zone=dmz`. */
+  DRONE_LABELS: z
+    .string()
+    .regex(/^([\w.-]+=[\w.:/-]*)(,[\w.-]+=[\w.:/-]*)*$/, "name=value pairs separated by commas")
+    .optional()
+    .transform((text) =>
+      text ? Object.fromEntries(text.split(",").map((pair) => pair.split("=", 2) as [string, string])) : {},
+    ),
   /** Jobs run at the same time. */
   DRONE_CAPACITY: z.coerce.number().int().min(1).max(64).default(2),
   /** How long a job may run before its lease must be renewed (renewed every third of it). */

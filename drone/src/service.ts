@@ -10,6 +10,7 @@ import {
 } from "@chartly/platform";
 import { jetstream } from "@nats-io/jetstream";
 import { type Config, droneIdOf } from "./config.js";
+import { serveDroneControl } from "./control.js";
 import { envSecrets } from "./source/secrets.js";
 import { Worker } from "./worker.js";
 
@@ -49,10 +50,13 @@ export async function startDrone(config: Config): Promise<Drone> {
     batchRecords: config.DRONE_BATCH_RECORDS,
     version: process.env.npm_package_version ?? "0.1.0",
     host: hostname(),
+    labels: config.DRONE_LABELS,
     secrets: envSecrets(process.env, config.CHARTLY_SECRETS_DIR),
   });
   await worker.start();
   shutdown.add("worker", () => worker.stop());
+  const control = serveDroneControl(nc, id, worker, logger);
+  shutdown.add("control", () => control.close());
   logger.info({ id, pool: config.DRONE_POOL, capacity: config.DRONE_CAPACITY }, "drone ready");
   return { id, runtime, stop: () => shutdown.stop() };
 }

@@ -2,15 +2,19 @@
  * @module The drone's work loop: take jobs from the pool's shared durable consumer (up to
  * `capacity` at once), keep each lease alive while it runs, report the run as events, ack the
  * job when its outcome is recorded. A heartbeat in NATS KV tells the fleet this drone is alive.
+ * Draining stops the pulling (once the pull in flight has settled) and lets current jobs finish.
  */
 import {
+  attemptOf,
   CONSUMERS,
+  type DroneControlReply,
   type DroneHeartbeat,
   eventSubject,
   type Job,
   JobSchema,
   type RunEvent,
   recordsSubject,
+  runEventMessageId,
   STREAMS,
 } from "@chartly/contracts";
 import type { Logger } from "@chartly/platform";
@@ -29,6 +33,7 @@ export interface WorkerOptions {
   batchRecords: number;
   version: string;
   host: string;
+  labels?: Record<string, string>;
   /** Where `${secret:NAME}` values come from. */
   secrets?: SecretSource;
 }
@@ -42,8 +47,11 @@ export class Worker {
   private readonly counters = { succeeded: 0, failed: 0 };
   private readonly startedAt = new Date().toISOString();
   private loop: Promise<void> | undefined;
+  /** The pull waiting for a job, if any: a drain waits for it, since it may still bring one. */
+  private pulling: Promise<JsMsg | null> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
-  private slotFreed: (() => void) | undefined;
+  /** Wakes the loop when a slot frees, or on resume or stop. */
+  private wake: (() => void) | undefined;
   /** OAuth2 tokens, shared by every run on this drone until they expire. */
   private readonly tokens = new TokenCache();
 
@@ -61,11 +69,42 @@ export class Worker {
     this.loop = this.pull(consumer);
   }
 
+  /**
+   * Takes no new jobs and lets the current ones finish. Answers once the pull in flight has
+   * settled, so the jobs listed are all this drone will run until it resumes.
+   */
+  async drain(): Promise<DroneControlReply> {
+    if (!this.draining) this.logger.info("draining: finishing current jobs, taking no new ones");
+    this.draining = true;
+    await this.pulling?.catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.heartbeat();
+    return this.controlState();
+  }
+
+  async resume(): Promise<DroneControlReply> {
+    if (this.running && this.draining) {
+      this.logger.info("resuming: taking jobs again");
+      this.draining = false;
+      this.wake?.();
+      await this.heartbeat();
+    }
+    return this.controlState();
+  }
+
+  private controlState(): DroneControlReply {
+    return {
+      id: this.options.id,
+      state: this.draining ? "draining" : "active",
+      currentJobs: [...this.currentRuns.values()],
+    };
+  }
+
   /** Takes no new jobs, waits for the current ones, removes the heartbeat. */
   async stop(): Promise<void> {
     this.running = false;
     this.draining = true;
-    this.slotFreed?.();
+    this.wake?.();
     await this.loop;
     await Promise.allSettled([...this.current.values()]);
     clearInterval(this.heartbeatTimer);
@@ -74,15 +113,16 @@ export class Worker {
 
   private async pull(consumer: Consumer): Promise<void> {
     while (this.running) {
-      if (this.current.size >= this.options.capacity) {
+      if (this.draining || this.current.size >= this.options.capacity) {
         await new Promise<void>((resolve) => {
-          this.slotFreed = resolve;
+          this.wake = resolve;
         });
         continue;
       }
       let msg: JsMsg | null;
       try {
-        msg = await consumer.next({ expires: 2_000 });
+        this.pulling = consumer.next({ expires: 2_000 });
+        msg = await this.pulling;
       } catch (error) {
         if (!this.running) return;
         this.logger.warn({ err: error }, "pulling a job failed");
@@ -95,7 +135,7 @@ export class Worker {
       const task = this.handle(taken, key).finally(() => {
         this.current.delete(key);
         this.currentRuns.delete(key);
-        this.slotFreed?.();
+        this.wake?.();
       });
       this.current.set(key, task);
     }
@@ -111,7 +151,7 @@ export class Worker {
       return;
     }
     this.currentRuns.set(key, job.runId);
-    const attempt = msg.info.deliveryCount;
+    const attempt = attemptOf(job, msg.info.deliveryCount);
     const log = this.logger.child({ runId: job.runId, profileId: job.profileId, attempt });
     // The lease is AckWait; renew it while the job runs.
     const lease = setInterval(() => msg.working(), Math.max(1_000, Math.floor(this.options.leaseMs / 3)));
@@ -170,7 +210,7 @@ export class Worker {
 
   private async emit(event: RunEvent): Promise<void> {
     await this.js.publish(eventSubject("run", event.runId), JSON.stringify(event), {
-      msgID: `${event.runId}:${event.attempt}:${event.type}`,
+      msgID: runEventMessageId(event),
     });
   }
 
@@ -180,6 +220,7 @@ export class Worker {
       version: this.options.version,
       pool: this.options.pool,
       host: this.options.host,
+      ...(this.options.labels ? { labels: this.options.labels } : {}),
       capacity: this.options.capacity,
       startedAt: this.startedAt,
       seenAt: new Date().toISOString(),

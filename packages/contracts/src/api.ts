@@ -99,6 +99,10 @@ export interface HealthReport {
   version: string;
   uptimeSeconds: number;
   checks: Record<string, { ok: boolean; latencyMs: number; error?: string }>;
+  /** Coordinators: whether this replica holds the leader lease (only the leader schedules). */
+  role?: "leader" | "follower";
+  /** Coordinators: the instance that holds the leader lease, if any. */
+  leader?: string | null;
 }
 
 export interface Page<T> {

@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   permission_denied: 403,
   not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
   not_implemented: 501,

@@ -6,4 +6,5 @@ export * from "./fleet.js";
 export * from "./profile.js";
 export * from "./records.js";
 export * from "./runs.js";
+export * from "./schedules.js";
 export * from "./subjects.js";

@@ -427,10 +427,58 @@ function isEncoding(label: string): boolean {
   }
 }
 
-export const ScheduleSpecSchema = z.strictObject({
-  every: duration("every"),
-  jitter: duration("jitter").optional(),
-});
+/** Tries of a run in all, the first included, when `schedule.maxAttempts` does not say. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const MAX_ATTEMPTS_LIMIT = 10;
+
+/** Five cron fields (minute first), six (seconds first), or a nickname such as `@daily`. */
+const CRON = /^(@(yearly|annually|monthly|weekly|daily|hourly)|\S+(\s+\S+){4,5})$/;
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * When a profile runs: `every` (slots aligned to the epoch, shifted by a `jitter` offset hashed
+ * from the profile id) or `cron` read in `timezone`; and how many tries a run gets.
+ */
+export const ScheduleSpecSchema = z
+  .strictObject({
+    every: duration("every").optional(),
+    jitter: duration("jitter").optional(),
+    cron: z
+      .string()
+      .trim()
+      .regex(
+        CRON,
+        "cron must have 5 fields (minute hour day month weekday), 6 with seconds, or be @daily etc.",
+      )
+      .optional(),
+    /** IANA zone the cron fields are read in (`Europe/Paris`); UTC by default. */
+    timezone: z
+      .string()
+      .refine(isTimeZone, { message: "timezone must be an IANA time zone such as Europe/Paris or UTC" })
+      .optional(),
+    /** Tries of a run in all, the first included; a run whose last try fails is `dead`. */
+    maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT).optional(),
+  })
+  .refine((s) => (s.every === undefined) !== (s.cron === undefined), {
+    message: "schedule needs exactly one of every or cron",
+  })
+  .refine((s) => s.timezone === undefined || s.cron !== undefined, {
+    message: "timezone applies to cron schedules only",
+    path: ["timezone"],
+  })
+  .refine((s) => s.jitter === undefined || s.every !== undefined, {
+    message: "jitter applies to every schedules only",
+    path: ["jitter"],
+  });
+export type ScheduleSpec = z.infer<typeof ScheduleSpecSchema>;
 
 export const ProfileSchema = z
   .strictObject({

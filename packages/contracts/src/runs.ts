@@ -2,7 +2,19 @@
 import { z } from "zod";
 import { ProfileSchema } from "./profile.js";
 
-export const RUN_STATUSES = ["queued", "running", "succeeded", "partial", "failed", "dead"] as const;
+/**
+ * `failed` is an attempt's outcome until the coordinator decides: `retrying` (another attempt
+ * after a backoff) or `dead` (no attempts left, or the job kept losing its drone).
+ */
+export const RUN_STATUSES = [
+  "queued",
+  "running",
+  "succeeded",
+  "partial",
+  "failed",
+  "retrying",
+  "dead",
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const TRIGGERS = ["schedule", "manual"] as const;
 
@@ -14,9 +26,18 @@ export const JobSchema = z.object({
   profileVersion: z.number().int(),
   slot: z.iso.datetime(),
   trigger: z.enum(TRIGGERS),
+  /**
+   * Number of the first attempt this message carries (1 when absent). Every delivery is an
+   * attempt, so a drone reports `attempt + deliveryCount - 1`; a retry is a new message.
+   */
+  attempt: z.number().int().positive().optional(),
   spec: ProfileSchema,
 });
 export type Job = z.infer<typeof JobSchema>;
+
+/** The attempt a delivery of a job is: redeliveries after a lost lease count as attempts. */
+export const attemptOf = (job: Pick<Job, "attempt">, deliveryCount: number): number =>
+  (job.attempt ?? 1) + Math.max(1, deliveryCount) - 1;
 
 export const RunStatsSchema = z.object({
   pages: z.number().int().nonnegative(),
@@ -36,7 +57,29 @@ export const RunStatsSchema = z.object({
 });
 export type RunStats = z.infer<typeof RunStatsSchema>;
 
+const RunErrorSchema = z.object({ code: z.string(), message: z.string() });
+
+/** Why a run (re-)entered the queue. */
+export const QUEUE_REASONS = ["schedule", "manual", "retry", "drone_lost"] as const;
+
+/**
+ * A run's life on `EVENTS` (`chartly.events.run.<id>`). Drones publish `started` and `finished`;
+ * the coordinator publishes `queued`, `retrying` and `dead`. `attempt` fences them: a late event
+ * of an older attempt never overwrites a newer one.
+ */
 export const RunEventSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("run.queued"),
+    runId: z.string(),
+    tenant: z.string(),
+    profileId: z.string(),
+    /** The attempt that runs next. */
+    attempt: z.number().int().positive(),
+    at: z.iso.datetime(),
+    reason: z.enum(QUEUE_REASONS),
+    /** The drone that was lost, for `drone_lost`. */
+    droneId: z.string().optional(),
+  }),
   z.object({
     type: z.literal("run.started"),
     runId: z.string(),
@@ -56,10 +99,37 @@ export const RunEventSchema = z.discriminatedUnion("type", [
     at: z.iso.datetime(),
     status: z.enum(["succeeded", "partial", "failed"]),
     stats: RunStatsSchema,
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    error: RunErrorSchema.optional(),
+  }),
+  z.object({
+    type: z.literal("run.retrying"),
+    runId: z.string(),
+    tenant: z.string(),
+    profileId: z.string(),
+    /** The attempt that failed. */
+    attempt: z.number().int().positive(),
+    at: z.iso.datetime(),
+    retryAt: z.iso.datetime(),
+    error: RunErrorSchema,
+  }),
+  z.object({
+    type: z.literal("run.dead"),
+    runId: z.string(),
+    tenant: z.string(),
+    profileId: z.string(),
+    /** The last attempt. */
+    attempt: z.number().int().nonnegative(),
+    at: z.iso.datetime(),
+    error: RunErrorSchema,
   }),
 ]);
 export type RunEvent = z.infer<typeof RunEventSchema>;
+
+/** `Nats-Msg-Id` of a run event: the same change published twice is stored once. */
+export const runEventMessageId = (event: RunEvent): string =>
+  event.type === "run.queued"
+    ? `${event.runId}:${event.attempt}:${event.type}:${event.reason}`
+    : `${event.runId}:${event.attempt}:${event.type}`;
 
 export const RunSchema = z.object({
   id: z.string(),
@@ -69,7 +139,11 @@ export const RunSchema = z.object({
   slot: z.string().nullable(),
   trigger: z.string(),
   status: z.enum(RUN_STATUSES),
+  /** Attempts started so far. */
   attempt: z.number().int(),
+  maxAttempts: z.number().int(),
+  /** When a `retrying` run's next attempt is queued. */
+  nextAttemptAt: z.string().nullable(),
   droneId: z.string().nullable(),
   queuedAt: z.string(),
   startedAt: z.string().nullable(),

@@ -22,6 +22,14 @@ export const recordsSubject = (tenant: string, profileId: string): string =>
 export const eventSubject = (kind: "run" | "drone" | "profile", id: string): string =>
   `chartly.events.${kind}.${id}`;
 
+/** Requests a drone answers itself (`drain`, `resume`): the fleet's control of one drone. */
+export const droneControlSubject = (droneId: string, action: "drain" | "resume"): string =>
+  `chartly.drone.${droneId}.${action}`;
+
+/** Announced by JetStream when a message of `stream` was delivered MaxDeliver times unacked. */
+export const maxDeliveriesAdvisorySubject = (stream: string): string =>
+  `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.>`;
+
 /** Durable consumers: drones of a pool share one, aggregator replicas share theirs. */
 export const CONSUMERS = {
   drones: (pool: string) => `drones-${pool}`,
@@ -31,6 +39,10 @@ export const CONSUMERS = {
 
 export const BUCKETS = {
   drones: "chartly_drones",
+  /** The coordinators' leader lease: one key, compare-and-set, the bucket TTL is the lease. */
+  leader: "chartly_leader",
+  /** The gateway's rate-limit counters, shared by its replicas. */
+  rateLimits: "chartly_ratelimits",
 } as const;
 
 /** Message headers carried on every RPC request and every published message. */

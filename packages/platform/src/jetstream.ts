@@ -103,3 +103,11 @@ export const DRONE_BUCKET_TTL_MS = 120_000;
 export async function openDroneBucket(nc: NatsConnection): Promise<KV> {
   return new Kvm(nc).create(BUCKETS.drones, { ttl: DRONE_BUCKET_TTL_MS, history: 1 });
 }
+
+/**
+ * The coordinators' leader lease: one key written with compare-and-set; the bucket's TTL is the
+ * lease, so a leader that stops renewing loses it without anyone deleting anything.
+ */
+export async function openLeaderBucket(nc: NatsConnection, leaseMs: number): Promise<KV> {
+  return new Kvm(nc).create(BUCKETS.leader, { ttl: leaseMs, history: 1 });
+}

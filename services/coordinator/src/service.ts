@@ -1,28 +1,33 @@
-/** @module The coordinator's composition root: the clock, runs and the fleet view, over RPC. */
-import { randomBytes } from "node:crypto";
-import { RunNowSchema, RunsQuerySchema, type StoredProfile } from "@chartly/contracts";
+/**
+ * @module The coordinator's composition root. Every replica serves RPC (runs, fleet, schedules)
+ * and handles max-deliveries advisories; the replica holding the leader lease also runs the
+ * clock (slots, retries, lost drones).
+ */
+import type { StoredProfile } from "@chartly/contracts";
 import { createDatabase, waitForDatabase } from "@chartly/db";
 import {
-  AppError,
   ensureStreams,
   openDroneBucket,
   type Runtime,
-  requireTenant,
   rpcClient,
   serveRpc,
   startRuntime,
 } from "@chartly/platform";
 import { jetstream } from "@nats-io/jetstream";
-import { Counter } from "prom-client";
-import { z } from "zod";
+import { Counter, Gauge } from "prom-client";
 import type { Config } from "./config.js";
-import { listDrones } from "./fleet/drones.js";
-import { getRun, listRuns, queuedRunsSince } from "./runs/store.js";
+import { watchMaxDeliveries } from "./fleet/advisories.js";
+import { fleetHandlers } from "./fleet/handlers.js";
+import { runHandlers } from "./runs/handlers.js";
+import { RunKeeper } from "./runs/keeper.js";
+import { Clock } from "./scheduler/clock.js";
 import { Dispatcher } from "./scheduler/dispatcher.js";
-import { manualRunId } from "./scheduler/slots.js";
+import { LeaderLease } from "./scheduler/leader.js";
+import { scheduleHandlers } from "./schedules/handlers.js";
 
 export interface Coordinator {
   runtime: Runtime;
+  lease: LeaderLease;
   stop(): Promise<void>;
 }
 
@@ -41,11 +46,15 @@ export async function startCoordinator(config: Config): Promise<Coordinator> {
   shutdown.add("database", () => database.close());
   runtime.addCheck("postgres", () => database.sql`select 1`);
   await waitForDatabase(database.sql, logger);
-  await ensureStreams(nc);
+  const jsm = await ensureStreams(nc);
   const js = jetstream(nc);
   const drones = await openDroneBucket(nc);
   const rpc = rpcClient(nc);
   const dispatcher = new Dispatcher(database.sql, js, logger);
+  const keeper = new RunKeeper(database.sql, js, dispatcher, logger, {
+    baseMs: config.RETRY_BACKOFF_MS,
+    maxMs: config.RETRY_BACKOFF_MAX_MS,
+  });
   const queuedTotal = new Counter({
     name: "chartly_runs_queued_total",
     help: "Runs queued, by trigger.",
@@ -53,103 +62,93 @@ export async function startCoordinator(config: Config): Promise<Coordinator> {
     registers: [runtime.metrics],
   });
 
-  let profiles: StoredProfile[] = [];
-  let profilesLoaded = false;
+  const profiles = { items: [] as StoredProfile[], loaded: false };
   const refreshProfiles = async () => {
     try {
-      profiles = await rpc.call<StoredProfile[]>("registry", "profiles.all", {}, SYSTEM);
-      profilesLoaded = true;
+      profiles.items = await rpc.call<StoredProfile[]>("registry", "profiles.all", {}, SYSTEM);
+      profiles.loaded = true;
     } catch (error) {
       logger.warn({ err: error }, "cannot refresh profiles from the registry; keeping the last list");
     }
   };
   runtime.addCheck("profiles", async () => {
-    if (!profilesLoaded) throw new Error("profiles not loaded from the registry yet");
+    if (!profiles.loaded) throw new Error("profiles not loaded from the registry yet");
   });
-
   await refreshProfiles();
-  // Jobs whose run row was created but whose publish was lost (crash in between) go out again;
-  // their message id is the run id, so those that did go out are not duplicated.
-  for (const run of await queuedRunsSince(database.sql, new Date(Date.now() - 3_600_000))) {
-    const profile = profiles.find((p) => p.tenant === run.tenant_id && p.id === run.profile_id);
-    if (!profile) continue;
-    if (await dispatcher.dispatch(profile, { id: run.id, slot: run.slot, trigger: run.trigger })) {
-      logger.info({ runId: run.id }, "re-published a run whose job was lost");
-    }
-  }
-
-  let ticking = false;
-  const tick = async () => {
-    if (ticking) return;
-    ticking = true;
-    try {
-      const queued = await dispatcher.tick(profiles);
-      if (queued.length > 0) queuedTotal.inc({ trigger: "schedule" }, queued.length);
-    } finally {
-      ticking = false;
-    }
-  };
-
   const profileEvents = nc.subscribe("chartly.events.profile.>", { callback: () => void refreshProfiles() });
   let sinceRefresh = 0;
   // Until the registry has answered once, ask every second (it may be starting too).
   const refreshTimer = setInterval(() => {
     sinceRefresh += 1_000;
-    if (!profilesLoaded || sinceRefresh >= config.PROFILE_REFRESH_MS) {
+    if (!profiles.loaded || sinceRefresh >= config.PROFILE_REFRESH_MS) {
       sinceRefresh = 0;
       void refreshProfiles();
     }
   }, 1_000);
-  const tickTimer = setInterval(() => void tick(), config.TICK_MS);
-  void tick();
-  shutdown.add("clock", async () => {
-    clearInterval(tickTimer);
+  shutdown.add("profiles", async () => {
     clearInterval(refreshTimer);
     profileEvents.unsubscribe();
-    while (ticking) await new Promise((r) => setTimeout(r, 20));
   });
+
+  const clock = new Clock({
+    sql: database.sql,
+    lease: { isLeader: () => lease.isLeader() },
+    dispatcher,
+    keeper,
+    drones,
+    logger,
+    profiles: () => profiles,
+    tickMs: config.TICK_MS,
+    livenessMs: config.DRONE_LIVENESS_MS,
+    onQueued: (ids) => queuedTotal.inc({ trigger: "schedule" }, ids.length),
+  });
+  const lease: LeaderLease = await LeaderLease.open(
+    nc,
+    runtime.instance,
+    config.LEADER_LEASE_MS,
+    logger,
+    (leader) => {
+      if (leader) void clock.takeOver();
+    },
+  );
+  new Gauge({
+    name: "chartly_coordinator_leader",
+    help: "1 while this replica holds the leader lease and schedules.",
+    registers: [runtime.metrics],
+    collect() {
+      this.set(lease.isLeader() ? 1 : 0);
+    },
+  });
+  runtime.addCheck("leader", async () => {
+    if (!lease.state().leader) throw new Error("no coordinator holds the leader lease");
+  });
+  await lease.start();
+  clock.start();
+  shutdown.add("clock", () => clock.stop());
+
+  const advisories = watchMaxDeliveries(nc, jsm, keeper, logger);
+  shutdown.add("advisories", async () => advisories.unsubscribe());
 
   const server = serveRpc(
     nc,
     "coordinator",
     {
-      health: () => runtime.health(),
-      "runs.list": (payload, ctx) =>
-        listRuns(database.sql, requireTenant(ctx), RunsQuerySchema.parse(payload)),
-      "runs.get": async (payload, ctx) => {
-        const { id } = z.object({ id: z.string() }).parse(payload);
-        const run = await getRun(database.sql, requireTenant(ctx), id);
-        if (!run) throw AppError.notFound(`run ${id}`);
-        return run;
-      },
-      "runs.trigger": async (payload, ctx) => {
-        const tenant = requireTenant(ctx);
-        const request = RunNowSchema.parse(payload);
-        const profile = await rpc.call<StoredProfile>(
-          "registry",
-          "profiles.get",
-          { id: request.profileId },
-          ctx,
-        );
-        const now = new Date();
-        const slot = request.slot ? new Date(request.slot) : now;
-        const id = manualRunId(profile.id, now, randomBytes(3).toString("hex"));
-        await dispatcher.dispatch({ ...profile, tenant }, { id, slot, trigger: "manual" });
-        queuedTotal.inc({ trigger: "manual" });
-        logger.info({ runId: id, principal: ctx.principal, requestId: ctx.requestId }, "manual run queued");
-        return getRun(database.sql, tenant, id);
-      },
-      "drones.list": async () => ({ items: await listDrones(drones, config.DRONE_LIVENESS_MS) }),
-      "drones.get": async (payload) => {
-        const { id } = z.object({ id: z.string() }).parse(payload);
-        const drone = (await listDrones(drones, config.DRONE_LIVENESS_MS)).find((d) => d.id === id);
-        if (!drone) throw AppError.notFound(`drone ${id}`);
-        return drone;
-      },
+      health: async () => ({ ...(await runtime.health()), ...lease.state() }),
+      ...runHandlers({
+        sql: database.sql,
+        rpc,
+        dispatcher,
+        logger,
+        onQueued: () => queuedTotal.inc({ trigger: "manual" }),
+      }),
+      ...fleetHandlers({ nc, drones, livenessMs: config.DRONE_LIVENESS_MS }),
+      ...scheduleHandlers({ sql: database.sql, rpc }),
     },
     { logger, metrics: runtime.metrics },
   );
   shutdown.add("rpc", () => server.drain());
+  // Steps run in reverse: leadership is given up first, so a follower takes over at once.
+  shutdown.add("leadership", () => lease.release());
   logger.info("coordinator ready");
-  return { runtime, stop: () => shutdown.stop() };
+  return { runtime, lease, stop: () => shutdown.stop() };
 }

@@ -102,9 +102,28 @@ describe("the dispatcher", () => {
       id: "p2@20260301T110000Z",
       slot: new Date("2026-03-01T11:00:00Z"),
       trigger: "schedule",
+      maxAttempts: 3,
     });
     expect(republished).toBe(false);
     expect(await jobsQueued()).toBe(before);
+  });
+
+  it("skips a paused profile and follows a schedule override instead of the profile's", async () => {
+    const dispatcher = new Dispatcher(database.sql, jetstream(nc), pino({ level: "silent" }));
+    const now = Date.parse("2026-03-02T09:40:00Z");
+    const schedules = new Map([
+      ["t1/paused", { paused: true, override: null }],
+      ["t1/overridden", { paused: false, override: { cron: "15 10 * * *", timezone: "Europe/Paris" } }],
+    ]);
+    const queued = await dispatcher.tick(
+      [profile("paused", "1h"), profile("overridden", "1h"), profile("plain", "1h")],
+      now,
+      schedules,
+    );
+    // 10:15 in Paris is 09:15 UTC in March (winter time).
+    expect(queued.sort()).toEqual(["overridden@20260302T091500Z", "plain@20260302T090000Z"]);
+    const [row] = await database.sql`select max_attempts from runs where id = 'plain@20260302T090000Z'`;
+    expect(row?.max_attempts).toBe(3);
   });
 
   it("queues the next slot when the clock moves on", async () => {

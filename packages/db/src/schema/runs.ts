@@ -13,7 +13,12 @@ export const runs = pgTable(
     slot: timestamp("slot", { withTimezone: true }),
     trigger: text("trigger").notNull(),
     status: text("status").notNull(),
+    /** Attempts started so far (every delivery of the job to a drone is one). */
     attempt: integer("attempt").notNull().default(0),
+    /** From the profile when the run was queued: a failed run with attempts left is retried. */
+    maxAttempts: integer("max_attempts").notNull().default(3),
+    /** When a `retrying` run's next attempt is queued. */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
     droneId: text("drone_id"),
     queuedAt: timestamp("queued_at", { withTimezone: true }).notNull().default(sql`now()`),
     startedAt: timestamp("started_at", { withTimezone: true }),
@@ -32,5 +37,9 @@ export const runs = pgTable(
   (t) => [
     index("runs_profile_idx").on(t.tenantId, t.profileId, t.queuedAt),
     index("runs_status_idx").on(t.tenantId, t.status, t.queuedAt),
+    // The coordinator's sweeps (decisions, due retries, lost drones) look only at open runs.
+    index("runs_open_idx")
+      .on(t.status, t.nextAttemptAt)
+      .where(sql`status in ('queued', 'running', 'failed', 'retrying')`),
   ],
 );

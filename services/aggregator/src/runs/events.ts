@@ -1,35 +1,50 @@
 /**
- * @module Keeps `runs` up to date from run events. Each update is guarded by the attempt so a
- * late event from an older attempt cannot overwrite a newer one, and a `started` that arrives
- * after `finished` does not reopen the run.
+ * @module Keeps `runs` up to date from the drones' run events. Each update is fenced by the
+ * attempt: a late event from an older attempt (a drone whose lease expired and whose job went to
+ * another drone) cannot overwrite a newer one, a repeated `finished` cannot undo what the
+ * coordinator decided about that attempt (retrying, dead), a `started` that arrives after
+ * `finished` does not reopen the run, and nothing reopens a `dead` run. The coordinator's own
+ * events (queued, retrying, dead) announce changes it has already written, so they are skipped.
  */
 import type { RunEvent } from "@chartly/contracts";
 import type { Sql } from "postgres";
 
 export async function applyRunEvent(sql: Sql, event: RunEvent): Promise<void> {
-  if (event.type === "run.started") {
-    await sql`
-      insert into runs (id, tenant_id, profile_id, trigger, status, attempt, drone_id, started_at)
-      values (${event.runId}, ${event.tenant}, ${event.profileId}, 'manual', 'running', ${event.attempt},
-              ${event.droneId}, ${event.at}::timestamptz)
-      on conflict (id) do update set
-        status = 'running', attempt = excluded.attempt, drone_id = excluded.drone_id,
-        started_at = excluded.started_at, finished_at = null, error_code = null, error_message = null
-      where runs.attempt < excluded.attempt
-         or (runs.attempt = excluded.attempt and runs.status = 'queued')`;
-    return;
+  switch (event.type) {
+    case "run.queued":
+    case "run.retrying":
+    case "run.dead":
+      return;
+    case "run.started":
+      await sql`
+        insert into runs (id, tenant_id, profile_id, trigger, status, attempt, drone_id, started_at)
+        values (${event.runId}, ${event.tenant}, ${event.profileId}, 'manual', 'running', ${event.attempt},
+                ${event.droneId}, ${event.at}::timestamptz)
+        on conflict (id) do update set
+          status = 'running', attempt = excluded.attempt, drone_id = excluded.drone_id,
+          started_at = excluded.started_at, finished_at = null, next_attempt_at = null,
+          error_code = null, error_message = null
+        where runs.status <> 'dead'
+          and (runs.attempt < excluded.attempt
+               or (runs.attempt = excluded.attempt and runs.status = 'queued' and runs.started_at is null))`;
+      return;
+    case "run.finished":
+      await sql`
+        insert into runs (id, tenant_id, profile_id, trigger, status, attempt, drone_id, started_at, finished_at,
+                          pages, bytes, records_out, skipped, error_code, error_message)
+        values (${event.runId}, ${event.tenant}, ${event.profileId}, 'manual', ${event.status}, ${event.attempt},
+                ${event.droneId}, ${event.at}::timestamptz, ${event.at}::timestamptz, ${event.stats.pages}, ${event.stats.bytes},
+                ${event.stats.recordsOut}, ${sql.json(event.stats.skipped)}, ${event.error?.code ?? null},
+                ${event.error?.message ?? null})
+        on conflict (id) do update set
+          status = excluded.status, attempt = excluded.attempt, drone_id = excluded.drone_id,
+          started_at = coalesce(runs.started_at, excluded.started_at), finished_at = excluded.finished_at,
+          next_attempt_at = null, pages = excluded.pages, bytes = excluded.bytes,
+          records_out = excluded.records_out, skipped = excluded.skipped,
+          error_code = excluded.error_code, error_message = excluded.error_message
+        where runs.status <> 'dead'
+          and (runs.attempt < excluded.attempt
+               or (runs.attempt = excluded.attempt and runs.finished_at is null))`;
+      return;
   }
-  await sql`
-    insert into runs (id, tenant_id, profile_id, trigger, status, attempt, drone_id, started_at, finished_at,
-                      pages, bytes, records_out, skipped, error_code, error_message)
-    values (${event.runId}, ${event.tenant}, ${event.profileId}, 'manual', ${event.status}, ${event.attempt},
-            ${event.droneId}, ${event.at}::timestamptz, ${event.at}::timestamptz, ${event.stats.pages}, ${event.stats.bytes},
-            ${event.stats.recordsOut}, ${sql.json(event.stats.skipped)}, ${event.error?.code ?? null},
-            ${event.error?.message ?? null})
-    on conflict (id) do update set
-      status = excluded.status, attempt = excluded.attempt, drone_id = excluded.drone_id,
-      started_at = coalesce(runs.started_at, excluded.started_at), finished_at = excluded.finished_at,
-      pages = excluded.pages, bytes = excluded.bytes, records_out = excluded.records_out,
-      skipped = excluded.skipped, error_code = excluded.error_code, error_message = excluded.error_message
-    where runs.attempt <= excluded.attempt`;
 }

@@ -1,17 +1,37 @@
 /**
- * @module The clock: on every tick, each enabled profile whose current slot has not been
- * dispatched gets one run row and one job. Both are idempotent (run id = profile + slot,
- * `Nats-Msg-Id` = run id), so replicas, restarts and retries never queue a slot twice.
+ * @module The clock's hand: on every tick, each enabled, unpaused profile whose due slot has not
+ * been dispatched gets one run row and one job. Both are idempotent (run id = profile + slot,
+ * `Nats-Msg-Id` = run id), so replicas, restarts, failovers and retries never queue a slot twice.
  */
-import { DEFAULT_POOL, type Job, jobSubject, parseDuration, type StoredProfile } from "@chartly/contracts";
+import { DEFAULT_POOL, type Job, jobSubject, type RunEvent, type StoredProfile } from "@chartly/contracts";
 import type { Logger } from "@chartly/platform";
-import type { JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import type { Sql } from "postgres";
+import { publishRunEvent } from "../runs/events.js";
 import { createRun, type NewRun } from "../runs/store.js";
-import { currentSlot, jitterOffset, scheduledRunId } from "./slots.js";
+import {
+  effectiveSchedule,
+  maxAttemptsOf,
+  type ScheduleStates,
+  scheduleKey,
+} from "../schedules/effective.js";
+import { dueSlot, scheduledRunId } from "./slots.js";
+
+/** One attempt of a run, as a job on `JOBS`. */
+export interface JobAttempt {
+  id: string;
+  slot: Date;
+  trigger: NewRun["trigger"];
+  attempt: number;
+}
+
+/** Message id of an attempt's job: the run id for the first, so a slot is queued once. */
+export const jobMessageId = (runId: string, attempt: number): string =>
+  attempt <= 1 ? runId : `${runId}:${attempt}`;
 
 export class Dispatcher {
   private readonly lastSlot = new Map<string, number>();
+  private readonly unusable = new Set<string>();
 
   constructor(
     private readonly sql: Sql,
@@ -19,20 +39,36 @@ export class Dispatcher {
     private readonly logger: Logger,
   ) {}
 
+  /** Forgets what it dispatched, so a new leader checks every profile's due slot once. */
+  forget(): void {
+    this.lastSlot.clear();
+  }
+
   /** Dispatches every due slot; returns the run ids queued. */
-  async tick(profiles: StoredProfile[], now = Date.now()): Promise<string[]> {
+  async tick(
+    profiles: StoredProfile[],
+    now = Date.now(),
+    schedules: ScheduleStates = new Map(),
+  ): Promise<string[]> {
     const queued: string[] = [];
     for (const profile of profiles) {
       if (!profile.enabled) continue;
-      const everyMs = parseDuration(profile.spec.schedule.every);
-      if (!everyMs) continue;
-      const jitterMs = profile.spec.schedule.jitter ? (parseDuration(profile.spec.schedule.jitter) ?? 0) : 0;
-      const slot = currentSlot(now, everyMs, jitterOffset(profile.id, Math.min(jitterMs, everyMs)));
-      const key = `${profile.tenant}/${profile.id}`;
-      if (this.lastSlot.get(key) === slot.getTime()) continue;
+      const key = scheduleKey(profile.tenant, profile.id);
+      const state = schedules.get(key);
+      if (state?.paused) continue;
+      const schedule = effectiveSchedule(profile, state);
+      let slot: Date | undefined;
+      try {
+        slot = dueSlot(schedule, profile.id, now);
+      } catch (error) {
+        this.warnUnusable(key, schedule.cron ?? schedule.every ?? "", error);
+        continue;
+      }
+      if (!slot || this.lastSlot.get(key) === slot.getTime()) continue;
       try {
         const runId = scheduledRunId(profile.id, slot);
-        if (await this.dispatch(profile, { id: runId, slot, trigger: "schedule" })) queued.push(runId);
+        const run = { id: runId, slot, trigger: "schedule" as const, maxAttempts: maxAttemptsOf(schedule) };
+        if (await this.dispatch(profile, run)) queued.push(runId);
         this.lastSlot.set(key, slot.getTime());
       } catch (error) {
         // Left unmarked, so the next tick tries again.
@@ -42,30 +78,64 @@ export class Dispatcher {
     return queued;
   }
 
-  /** Creates the run and publishes its job unless the run is already past `queued`. */
+  /**
+   * Creates the run and publishes its first job, unless the run has moved on (started, finished,
+   * or queued again by a retry or a lost drone, whose job is already in the stream).
+   */
   async dispatch(
     profile: StoredProfile,
-    run: { id: string; slot: Date; trigger: NewRun["trigger"] },
+    run: { id: string; slot: Date; trigger: NewRun["trigger"]; maxAttempts: number },
   ): Promise<boolean> {
-    const { created, status } = await createRun(this.sql, {
+    const { created, status, attempt } = await createRun(this.sql, {
       ...run,
       tenant: profile.tenant,
       profileId: profile.id,
       profileVersion: profile.version,
     });
-    if (!created && status !== "queued") return false;
-    const job: Job = {
+    if (!created && !(status === "queued" && attempt === 0)) return false;
+    const queued: RunEvent = {
+      type: "run.queued",
       runId: run.id,
       tenant: profile.tenant,
       profileId: profile.id,
+      attempt: 1,
+      at: new Date().toISOString(),
+      reason: run.trigger,
+    };
+    // Announced before the job goes out, so `queued` comes before the drone's `started`; a run
+    // found queued again (a crash before its publish) is announced only if its job was lost.
+    if (created) await publishRunEvent(this.js, queued);
+    const ack = await this.publishJob(profile, { ...run, attempt: 1 });
+    if (!created && !ack.duplicate) await publishRunEvent(this.js, queued);
+    if (!ack.duplicate)
+      this.logger.info({ runId: run.id, profileId: profile.id, slot: run.slot.toISOString() }, "run queued");
+    return !ack.duplicate;
+  }
+
+  /** Publishes one attempt's job with the profile as it is now. */
+  async publishJob(profile: StoredProfile, attempt: JobAttempt): Promise<PubAck> {
+    const job: Job = {
+      runId: attempt.id,
+      tenant: profile.tenant,
+      profileId: profile.id,
       profileVersion: profile.version,
-      slot: run.slot.toISOString(),
-      trigger: run.trigger,
+      slot: attempt.slot.toISOString(),
+      trigger: attempt.trigger,
+      attempt: attempt.attempt,
       spec: profile.spec,
     };
-    const ack = await this.js.publish(jobSubject(DEFAULT_POOL), JSON.stringify(job), { msgID: run.id });
-    if (!ack.duplicate)
-      this.logger.info({ runId: run.id, profileId: profile.id, slot: job.slot }, "run queued");
-    return !ack.duplicate;
+    return this.js.publish(jobSubject(DEFAULT_POOL), JSON.stringify(job), {
+      msgID: jobMessageId(attempt.id, attempt.attempt),
+    });
+  }
+
+  private warnUnusable(key: string, expression: string, error: unknown): void {
+    const warning = `${key} ${expression}`;
+    if (this.unusable.has(warning)) return;
+    this.unusable.add(warning);
+    this.logger.warn(
+      { err: error, profile: key, schedule: expression },
+      "schedule cannot be followed; skipping it",
+    );
   }
 }

@@ -1,0 +1,115 @@
+/**
+ * @module The leader's loop. Every tick, on the leader only: queue due slots (with pauses and
+ * overrides read from Postgres, so a change made through any replica applies at once), decide
+ * failed attempts, queue due retries, and every few seconds mark the runs of lost drones. On
+ * becoming leader it checks every profile's due slot again and re-publishes first jobs a crash
+ * may have lost between creating a run and publishing it.
+ */
+import type { StoredProfile } from "@chartly/contracts";
+import type { Logger } from "@chartly/platform";
+import type { KV } from "@nats-io/kv";
+import type { Sql } from "postgres";
+import { listDrones } from "../fleet/drones.js";
+import type { RunKeeper } from "../runs/keeper.js";
+import { queuedRunsSince } from "../runs/store.js";
+import { loadScheduleStates } from "../schedules/store.js";
+import type { Dispatcher } from "./dispatcher.js";
+import type { LeaderLease } from "./leader.js";
+
+export interface ClockDeps {
+  sql: Sql;
+  lease: Pick<LeaderLease, "isLeader">;
+  dispatcher: Dispatcher;
+  keeper: RunKeeper;
+  drones: KV;
+  logger: Logger;
+  /** The registry's profiles as last loaded, and whether they have been loaded at all. */
+  profiles: () => { items: StoredProfile[]; loaded: boolean };
+  tickMs: number;
+  livenessMs: number;
+  onQueued?: (runIds: string[]) => void;
+}
+
+/** How far back a new leader looks for runs whose first job may not have been published. */
+const REPUBLISH_WINDOW_MS = 3_600_000;
+
+export class Clock {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private lastSweep = 0;
+  private readonly sweepEveryMs: number;
+
+  constructor(private readonly deps: ClockDeps) {
+    this.sweepEveryMs = Math.max(deps.tickMs, Math.min(5_000, Math.floor(deps.livenessMs / 3)));
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.deps.tickMs);
+    void this.tick();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One tick; a tick still running when the next is due is not overlapped. */
+  tick(now = Date.now()): Promise<void> {
+    this.running ??= this.run(now).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Called when this replica becomes leader. */
+  async takeOver(): Promise<void> {
+    const { dispatcher, sql, logger } = this.deps;
+    dispatcher.forget();
+    this.lastSweep = 0;
+    await this.step("re-publish", async () => {
+      const { items } = this.deps.profiles();
+      for (const run of await queuedRunsSince(sql, new Date(Date.now() - REPUBLISH_WINDOW_MS))) {
+        const profile = items.find((p) => p.tenant === run.tenant_id && p.id === run.profile_id);
+        if (!profile) continue;
+        const job = { id: run.id, slot: run.slot, trigger: run.trigger, maxAttempts: run.max_attempts };
+        if (await dispatcher.dispatch(profile, job)) {
+          logger.info({ runId: run.id }, "re-published a run whose job was lost");
+        }
+      }
+    });
+    await this.tick();
+  }
+
+  private async run(now: number): Promise<void> {
+    const { lease, dispatcher, keeper, sql } = this.deps;
+    if (!lease.isLeader()) return;
+    const profiles = this.deps.profiles();
+    await this.step("slots", async () => {
+      const queued = await dispatcher.tick(profiles.items, now, await loadScheduleStates(sql));
+      if (queued.length > 0) this.deps.onQueued?.(queued);
+    });
+    await this.step("decisions", () => keeper.decideFailed());
+    await this.step("retries", () =>
+      keeper.queueDueRetries(
+        (tenant, id) => profiles.items.find((p) => p.tenant === tenant && p.id === id),
+        profiles.loaded,
+      ),
+    );
+    if (now - this.lastSweep >= this.sweepEveryMs) {
+      this.lastSweep = now;
+      await this.step("lost drones", async () => {
+        const drones = await listDrones(this.deps.drones, this.deps.livenessMs, now);
+        const alive = drones.filter((d) => d.status === "alive").map((d) => d.id);
+        await keeper.requeueRunsOfLostDrones(alive, this.deps.livenessMs);
+      });
+    }
+  }
+
+  private async step(name: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.deps.logger.error({ err: error, step: name }, "clock step failed");
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * @module `newApp()`: the gateway's HTTP app before any route: request ids, timing, CORS, body
+ * size and rate limits, authentication and authorisation, the audit log, problem+json errors
+ * (validation failures included, with a JSON pointer per field), `/api/v1/openapi.json`
+ * generated from the routes' own schemas, and interactive docs at `/docs`.
+ */
+import { randomUUID } from "node:crypto";
+import { AppError, type Logger } from "@chartly/platform";
+import { swaggerUI } from "@hono/swagger-ui";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
+import { auditMiddleware } from "./audit/middleware.js";
+import type { AuditLog } from "./audit/store.js";
+import type { Authenticator } from "./auth/authenticate.js";
+import { type AuthOptions, authMiddleware } from "./auth/middleware.js";
+import type { GatewayEnv } from "./context.js";
+import { bodySizeLimit, clientIp, rateLimit } from "./limits/middleware.js";
+import type { RateLimiter } from "./limits/rate-limit.js";
+import { problemResponse } from "./problem.js";
+
+export type App = OpenAPIHono<GatewayEnv>;
+
+export interface AppOptions {
+  auth: AuthOptions;
+  authenticator: Authenticator;
+  audit: AuditLog;
+  logger: Logger;
+  corsOrigins: string[];
+  maxRequestBytes: number;
+  trustProxy: boolean;
+  /** Absent when rate limits are off. */
+  rateLimits?: { limiter: RateLimiter; perIp: number; perPrincipal: number } | undefined;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const API = "/api/v1/*";
+
+const POINTER_TARGET = { json: "body", query: "query", param: "path", header: "header" } as const;
+
+export function newApp(options: AppOptions): App {
+  const app: App = new OpenAPIHono<GatewayEnv>({
+    // Validation failures become invalid_argument problems with a pointer per field.
+    defaultHook: (result) => {
+      if (result.success) return;
+      const where = POINTER_TARGET[result.target as keyof typeof POINTER_TARGET] ?? "body";
+      const issues = result.error.issues;
+      throw AppError.invalid(
+        issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`).join("; "),
+        issues.map((i) => ({ in: where, pointer: `/${i.path.map(String).join("/")}`, message: i.message })),
+      );
+    },
+  });
+
+  app.use("*", async (c, next) => {
+    const given = c.req.header("x-request-id");
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    c.set("requestId", requestId);
+    c.set("rpcContext", { tenant: "", principal: "anonymous", requestId });
+    const started = performance.now();
+    await next();
+    const total = (performance.now() - started).toFixed(1);
+    c.header("x-request-id", requestId);
+    c.header("server-timing", `total;dur=${total}`);
+    c.header("x-process-time", total);
+  });
+  if (options.corsOrigins.length > 0) {
+    app.use(
+      "*",
+      cors({
+        origin: options.corsOrigins,
+        allowHeaders: ["authorization", "content-type", "x-request-id", "x-tenant-id", "last-event-id"],
+        exposeHeaders: ["x-request-id", "retry-after", "server-timing", "x-process-time"],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(API, clientIp(options.trustProxy));
+  if (options.rateLimits) app.use(API, rateLimit(options.rateLimits.limiter, "ip", options.rateLimits.perIp));
+  app.use(API, bodySizeLimit(options.maxRequestBytes));
+  app.use(API, auditMiddleware(options.audit, options.logger, options.auth.defaultTenant));
+  app.use(API, authMiddleware(options.authenticator, options.auth));
+  if (options.rateLimits) {
+    app.use(API, rateLimit(options.rateLimits.limiter, "principal", options.rateLimits.perPrincipal));
+  }
+
+  app.onError((error, c) => {
+    const response = problemResponse(c, error);
+    if (response.status >= 500) {
+      options.logger.error({ err: error, requestId: c.get("requestId") }, "request failed");
+    }
+    return response;
+  });
+  app.notFound((c) =>
+    problemResponse(c, new AppError("not_found", `no route ${c.req.method} ${c.req.path}`)),
+  );
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (`chk_…`) or a JWT.",
+  });
+  app.doc31("/api/v1/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Chartly API",
+      version: "1",
+      description:
+        "Collect public and private data into time series. Every route under /api/v1 needs a credential " +
+        "(`Authorization: Bearer <API key or JWT>`) unless marked otherwise; `X-Tenant-ID` may pick one " +
+        "of the credential's tenants. Errors are application/problem+json.",
+    },
+    security: [{ bearer: [] }],
+  });
+  app.get("/docs", swaggerUI({ url: "/api/v1/openapi.json", title: "Chartly API" }));
+  return app;
+}

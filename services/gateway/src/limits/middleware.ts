@@ -1,0 +1,59 @@
+/**
+ * @module Request limits: body size (413), and requests per client address before
+ * authentication and per principal after it (429 with Retry-After).
+ */
+import { AppError } from "@chartly/platform";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { GatewayEnv } from "../context.js";
+import type { RateLimiter } from "./rate-limit.js";
+
+export function bodySizeLimit(maxBytes: number): MiddlewareHandler<GatewayEnv> {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new AppError(
+        "payload_too_large",
+        `the request body is larger than the ${maxBytes} bytes this gateway accepts (MAX_REQUEST_SIZE)`,
+      );
+    },
+  });
+}
+
+/** The client's address: the socket's peer, or behind a trusted proxy the last X-Forwarded-For hop. */
+export function clientIp(trustProxy: boolean): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const forwarded = trustProxy ? c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim() : undefined;
+    c.set("clientIp", forwarded || peerAddress(c));
+    return next();
+  };
+}
+
+function peerAddress(c: Context<GatewayEnv>): string {
+  try {
+    return getConnInfo(c).remote.address ?? "";
+  } catch {
+    return ""; // requests made in-process (tests) have no socket
+  }
+}
+
+export function rateLimit(
+  limiter: RateLimiter,
+  kind: "ip" | "principal",
+  limit: number,
+): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const who = kind === "ip" ? c.get("clientIp") : c.get("principal")?.id;
+    if (!who) return next();
+    const decision = await limiter.consume(`${kind}:${who}`, limit);
+    if (!decision.allowed) {
+      c.header("retry-after", String(decision.retryAfterSeconds));
+      throw new AppError(
+        "rate_limited",
+        `more than ${limit} requests from this ${kind === "ip" ? "address" : "credential"} in the current window; retry in ${decision.retryAfterSeconds} s`,
+      );
+    }
+    return next();
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * @module Fixed-window rate limits shared by every gateway replica: one counter per key and window
+ * in a NATS KV bucket, advanced with compare-and-set. Requests for the same key that arrive while
+ * an update is in flight are counted together in the next one, so a busy key costs one or two
+ * round trips per batch rather than per request. Old windows vanish with the bucket's TTL (the
+ * only TTL nats-server 2.9 has).
+ */
+import { createHash } from "node:crypto";
+import { BUCKETS } from "@chartly/contracts";
+import type { Logger, NatsConnection } from "@chartly/platform";
+import { type KV, Kvm } from "@nats-io/kv";
+
+export interface RateDecision {
+  allowed: boolean;
+  /** Seconds until the window ends, when refused. */
+  retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+  /** Counts one request for `key` and says whether it is within `limit` for the current window. */
+  consume(key: string, limit: number): Promise<RateDecision>;
+}
+
+interface Batch {
+  key: string;
+  limit: number;
+  waiters: ((allowed: boolean) => void)[];
+}
+
+export class KvRateLimiter implements RateLimiter {
+  private readonly queued = new Map<string, Batch>();
+  private readonly running = new Set<string>();
+
+  private constructor(
+    private readonly kv: KV,
+    private readonly windowSeconds: number,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(nc: NatsConnection, windowSeconds: number, logger: Logger): Promise<KvRateLimiter> {
+    // Two windows' worth: the current one and the one just ended, which a slow clock may still use.
+    const kv = await new Kvm(nc).create(BUCKETS.rateLimits, { ttl: 2 * windowSeconds * 1000, history: 1 });
+    return new KvRateLimiter(kv, windowSeconds, logger);
+  }
+
+  consume(key: string, limit: number): Promise<RateDecision> {
+    const windowMs = this.windowSeconds * 1000;
+    const window = Math.floor(Date.now() / windowMs);
+    const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - Date.now()) / 1000));
+    const counter = `${hashed(key)}.${window}`;
+    return new Promise<boolean>((resolve) => {
+      let batch = this.queued.get(counter);
+      if (!batch) {
+        batch = { key: counter, limit, waiters: [] };
+        this.queued.set(counter, batch);
+      }
+      batch.waiters.push(resolve);
+      void this.drain(counter);
+    }).then((allowed) => ({ allowed, retryAfterSeconds }));
+  }
+
+  private async drain(counter: string): Promise<void> {
+    if (this.running.has(counter)) return;
+    this.running.add(counter);
+    try {
+      for (let batch = this.queued.get(counter); batch; batch = this.queued.get(counter)) {
+        this.queued.delete(counter);
+        const before = await this.add(counter, batch.waiters.length, batch.limit);
+        for (const [i, resolve] of batch.waiters.entries()) resolve(before + i < batch.limit);
+      }
+    } finally {
+      this.running.delete(counter);
+    }
+  }
+
+  /** Adds `n` to the counter; returns its value before. Fails open when NATS cannot be reached. */
+  private async add(counter: string, n: number, limit: number): Promise<number> {
+    try {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const entry = await this.kv.get(counter);
+        if (entry?.operation !== "PUT") {
+          try {
+            await this.kv.create(counter, String(n));
+            return 0;
+          } catch {
+            continue; // another replica created it first
+          }
+        }
+        const before = Number(entry.string()) || 0;
+        // Once over the limit the count no longer matters; save the write.
+        if (before >= limit) return before;
+        try {
+          await this.kv.update(counter, String(before + n), entry.revision);
+          return before;
+        } catch {
+          // another replica counted in between; read again
+        }
+      }
+      this.logger.warn({ counter }, "rate-limit counter too contended; letting the requests through");
+    } catch (error) {
+      this.logger.warn({ err: error }, "rate-limit counters unreachable; letting the requests through");
+    }
+    return 0;
+  }
+}
+
+/** Key names in a bucket are restricted; principals and addresses are hashed into them. */
+const hashed = (key: string): string => {
+  const [kind, ...rest] = key.split(":");
+  return `${kind}.${createHash("sha256").update(rest.join(":")).digest("hex").slice(0, 32)}`;
+};
