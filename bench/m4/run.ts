@@ -148,7 +148,8 @@ async function main(): Promise<number> {
   const point = readIfPresent(join(args.published, "m4_benchmarks_point.csv"), frequency ?? "");
   const interval = readIfPresent(join(args.published, "m4_benchmarks_pi95.csv"), frequency ?? "");
   console.log(table(results, shown, point));
-  if (args.limit) console.log("\n(the published figures are for the whole file, not the first --limit series)");
+  if (args.limit)
+    console.log("\n(the published figures are for the whole file, not the first --limit series)");
   const extra = references(point, interval);
   if (extra.length) console.log(`\n${extra.join("\n")}`);
   console.log(
