@@ -131,6 +131,7 @@ async function main(): Promise<void> {
         INGEST_ACK_WAIT_MS: "120000",
       }),
     );
+    const startupMs = performance.now() - started;
     await waitFor("every batch stored", drained(firstSeq), 600_000, 20);
     const endToEndMs = performance.now() - started;
     const stored = await count();

@@ -61,36 +61,52 @@ export function startIngestLoop(options: {
     }
   };
 
-  // Two stages overlap: while one group is written, the next is fetched and parsed. At most one
-  // write is in flight, so a failing database stops the pulling after one more group.
+  // Two stages overlap: while one group is written, the next is fetched and parsed. A group is
+  // what arrives without a pause of more than LINGER_MS (up to maxMessages), so a short backlog
+  // is written at once rather than when the pull request expires, and a long one in full groups.
+  // At most one write is in flight, so a failing database stops the pulling after one more group.
   const loop = (async () => {
     let writing: Promise<void> = Promise.resolve();
     while (running) {
-      const messages: JsMsg[] = [];
       try {
         const fetched = await consumer.fetch({ max_messages: options.maxMessages, expires: 1_000 });
-        for await (const msg of fetched) messages.push(msg);
+        const iterator = fetched[Symbol.asyncIterator]();
+        let pending = iterator.next();
+        let done = false;
+        while (!done) {
+          const first = await pending;
+          if (first.done) break;
+          const group: JsMsg[] = [first.value];
+          pending = iterator.next();
+          while (group.length < options.maxMessages) {
+            const next = await withinLinger(pending);
+            if (next === LINGERED) break;
+            if (next.done) {
+              done = true;
+              break;
+            }
+            group.push(next.value);
+            pending = iterator.next();
+          }
+          const batches: RecordBatch[] = [];
+          const good: JsMsg[] = [];
+          for (const msg of group) {
+            const parsed = parseBatch(msg);
+            if (parsed.ok) {
+              batches.push(parsed.batch);
+              good.push(msg);
+            } else {
+              await deadLetter(nc, msg, parsed.reason, logger, options.onDeadLetter);
+            }
+          }
+          await writing;
+          if (good.length > 0) writing = writeGroup(batches, good);
+        }
       } catch (error) {
         if (!running) break;
         logger.warn({ err: error }, "fetching record batches failed");
         await sleep(1_000);
-        continue;
       }
-      if (messages.length === 0) continue;
-
-      const batches: RecordBatch[] = [];
-      const good: JsMsg[] = [];
-      for (const msg of messages) {
-        const parsed = parseBatch(msg);
-        if (parsed.ok) {
-          batches.push(parsed.batch);
-          good.push(msg);
-        } else {
-          await deadLetter(nc, msg, parsed.reason, logger, options.onDeadLetter);
-        }
-      }
-      await writing;
-      if (good.length > 0) writing = writeGroup(batches, good);
     }
     await writing;
   })();
@@ -103,6 +119,22 @@ export function startIngestLoop(options: {
       await loop;
     },
   };
+}
+
+const LINGER_MS = 20;
+const LINGERED = Symbol("lingered");
+
+/** The next message, or LINGERED when none comes within LINGER_MS (the promise stays usable). */
+async function withinLinger<T>(next: Promise<T>): Promise<T | typeof LINGERED> {
+  let timer: NodeJS.Timeout | undefined;
+  const lingered = new Promise<typeof LINGERED>((resolve) => {
+    timer = setTimeout(() => resolve(LINGERED), LINGER_MS);
+  });
+  try {
+    return await Promise.race([next, lingered]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function parseBatch(msg: JsMsg): { ok: true; batch: RecordBatch } | { ok: false; reason: string } {
