@@ -172,6 +172,7 @@ async function main(): Promise<void> {
         "vs ceiling": (replay / ceiling).toFixed(2),
       },
     ]);
+    console.log(`aggregator start-up, included in the end-to-end time: ${startupMs.toFixed(0)} ms`);
     console.log(
       `after replay: ${fmt(afterReplay)} observations (expected ${fmt(TOTAL)}), ${revised?.n} revised`,
     );
