@@ -151,6 +151,8 @@ export const RunSchema = z.object({
   pages: z.number().int(),
   bytes: z.number().int(),
   recordsOut: z.number().int(),
+  /** Points the aggregator received for the run, stored or not. */
+  recordsReceived: z.number().int(),
   recordsStored: z.number().int(),
   recordsUpdated: z.number().int(),
   errorCode: z.string().nullable(),

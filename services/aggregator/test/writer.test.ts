@@ -55,8 +55,9 @@ describe("writing record batches", () => {
       [{ country: "JPN" }, "USD", 2],
       [{ country: "USA" }, "USD", 1],
     ]);
-    const [run] = await database.sql`select records_stored, records_updated from runs where id = 'r1'`;
-    expect(run).toEqual({ records_stored: 3, records_updated: 0 });
+    const [run] =
+      await database.sql`select records_received, records_stored, records_updated from runs where id = 'r1'`;
+    expect(run).toEqual({ records_received: 3, records_stored: 3, records_updated: 0 });
   });
 
   it("changes nothing when the same batch arrives again", async () => {
@@ -94,8 +95,9 @@ describe("writing record batches", () => {
       await database.sql`select obs_count::int, last_ts from series where dims_key = ${dimsKey({ country: "JPN" })}`;
     expect(series?.obs_count).toBe(3);
     expect(series?.last_ts).toEqual(new Date("2021-01-01T00:00:00.000Z"));
-    const [run] = await database.sql`select records_stored, records_updated from runs where id = 'r2'`;
-    expect(run).toEqual({ records_stored: 1, records_updated: 1 });
+    const [run] =
+      await database.sql`select records_received, records_stored, records_updated from runs where id = 'r2'`;
+    expect(run).toEqual({ records_received: 2, records_stored: 1, records_updated: 1 });
   });
 
   it("keeps the last value when one write holds the same point twice", async () => {

@@ -26,6 +26,8 @@ export const runs = pgTable(
     pages: integer("pages").notNull().default(0),
     bytes: bigint("bytes", { mode: "number" }).notNull().default(0),
     recordsOut: integer("records_out").notNull().default(0),
+    /** Numeric points the aggregator received for this run (all attempts; re-deliveries count again). */
+    recordsReceived: integer("records_received").notNull().default(0),
     recordsStored: integer("records_stored").notNull().default(0),
     recordsUpdated: integer("records_updated").notNull().default(0),
     skipped: jsonb("skipped"),

@@ -156,9 +156,13 @@ export async function writeBatches(
         from written group by run_id
       ), run_stats as (
         update runs r set
-          records_stored = r.records_stored + p.inserted,
-          records_updated = r.records_updated + p.updated
-        from per_run p where r.id = p.run_id
+          records_received = r.records_received + c.received,
+          records_stored = r.records_stored + coalesce(p.inserted, 0),
+          records_updated = r.records_updated + coalesce(p.updated, 0)
+        from unnest(${[...perRun.keys()]}::text[], ${[...perRun.values()].map((v) => v.received)}::int[])
+          as c(id, received)
+        left join per_run p on p.run_id = c.id
+        where r.id = c.id
       )
       select run_id, inserted, updated from per_run`;
       for (const row of rows) {

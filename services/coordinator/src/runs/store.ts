@@ -51,6 +51,7 @@ interface RunRow {
   pages: number;
   bytes: string | number;
   records_out: number;
+  records_received: number;
   records_stored: number;
   records_updated: number;
   error_code: string | null;
@@ -77,6 +78,7 @@ const toRun = (r: RunRow): Run => ({
   pages: r.pages,
   bytes: Number(r.bytes),
   recordsOut: r.records_out,
+  recordsReceived: r.records_received,
   recordsStored: r.records_stored,
   recordsUpdated: r.records_updated,
   errorCode: r.error_code,

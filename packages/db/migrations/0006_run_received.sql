@@ -1,0 +1,1 @@
+ALTER TABLE "runs" ADD COLUMN "records_received" integer DEFAULT 0 NOT NULL;
