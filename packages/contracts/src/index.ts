@@ -4,6 +4,7 @@ export * from "./duration.js";
 export * from "./errors.js";
 export * from "./fleet.js";
 export * from "./profile.js";
+export * from "./profile-yaml.js";
 export * from "./records.js";
 export * from "./runs.js";
 export * from "./schedules.js";

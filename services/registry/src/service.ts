@@ -1,7 +1,7 @@
 /** @module The registry's composition root: store, folder loader and watcher, RPC, events. */
 import { watch } from "node:fs";
 import { resolve } from "node:path";
-import { eventSubject } from "@chartly/contracts";
+import { eventSubject, formatProblem, type ProfileProblem } from "@chartly/contracts";
 import { createDatabase, waitForDatabase } from "@chartly/db";
 import {
   AppError,
@@ -15,7 +15,6 @@ import { jetstream } from "@nats-io/jetstream";
 import { z } from "zod";
 import type { Config } from "./config.js";
 import { loadProfilesDir } from "./profiles/loader.js";
-import { formatProblem, type ProfileProblem } from "./profiles/parse.js";
 import { getProfile, listProfiles } from "./profiles/store.js";
 
 export interface Registry {

@@ -4,8 +4,8 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { type ProfileProblem, parseProfile } from "@chartly/contracts";
 import type { Sql } from "postgres";
-import { type ProfileProblem, parseProfile } from "./parse.js";
 import { disableMissing, type SaveOutcome, saveProfile } from "./store.js";
 
 export interface LoadReport {

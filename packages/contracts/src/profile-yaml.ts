@@ -1,10 +1,11 @@
 /**
  * @module Turns a profile file's text into a validated Profile, or into problems that name the
- * file, line, column and what was expected. Pure: no I/O.
+ * file, line, column and what was expected. Pure: no I/O. The registry loads profiles with it and
+ * the drone's dry run reads a profile file with it, so both report problems the same way.
  */
 import { createHash } from "node:crypto";
-import { type Profile, ProfileSchema } from "@chartly/contracts";
 import { isNode, LineCounter, parseDocument } from "yaml";
+import { type Profile, ProfileSchema } from "./profile.js";
 
 export interface ProfileProblem {
   file: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatProblem, parseProfile } from "../src/profiles/parse.js";
+import { formatProblem, parseProfile } from "../src/index.js";
 
 const good = `id: gdp
 name: GDP
