@@ -18,7 +18,7 @@ import {
   serveRpc,
   startRuntime,
 } from "@chartly/platform";
-import { jetstream } from "@nats-io/jetstream";
+import { type Consumer, jetstream } from "@nats-io/jetstream";
 import { Counter } from "prom-client";
 import { z } from "zod";
 import type { Config } from "./config.js";
@@ -152,7 +152,7 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
 }
 
 function startRunEventLoop(
-  consumer: Awaited<ReturnType<ReturnType<typeof jetstream>["consumers"]["get"]>>,
+  consumer: Consumer,
   apply: (event: RunEvent) => Promise<void>,
   runtime: Runtime,
 ): { stop(): Promise<void> } {
