@@ -417,10 +417,21 @@ if [[ -s $KEYS_FILE ]]; then
 else
   (umask 077 && node -e '
     const key = `demo_${require("node:crypto").randomBytes(24).toString("base64url")}`;
-    const file = { keys: [{ id: "demo-admin", key, tenants: ["default"], roles: ["admin"] }] };
+    const drone = `drone_${require("node:crypto").randomBytes(24).toString("base64url")}`;
+    const file = {
+      keys: [
+        { id: "demo-admin", key, tenants: ["default"], roles: ["admin"] },
+        { id: "demo-edge-drone", key: drone, tenants: ["default"], roles: ["drone"] },
+      ],
+    };
     process.stdout.write(`${JSON.stringify(file, null, 2)}\n`);
   ' >"$KEYS_FILE")
-  info "created a demo admin key for tenant default"
+  info "created a demo admin key for tenant default, and a key for edge drones (role drone)"
+fi
+# Signs the leases of edge drones; every gateway replica must have the same one.
+LEASE_SECRET_FILE=$DATA_DIR/drone-lease-secret
+if [[ ! -s $LEASE_SECRET_FILE ]]; then
+  (umask 077 && node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))' >"$LEASE_SECRET_FILE")
 fi
 DEMO_KEY=$(node -e 'process.stdout.write(require(process.argv[1]).keys[0]?.key ?? "")' "$KEYS_FILE") ||
   die "cannot read .data/api-keys.json; fix or delete it and re-run"
@@ -441,7 +452,7 @@ for entry in "${SERVICES[@]}"; do
   fi
   extra=()
   [[ $name == registry ]] && extra=(PROFILES_DIR="$PROFILES_DIR")
-  [[ $name == gateway ]] && extra=(AUTH_API_KEYS_FILE="$KEYS_FILE")
+  [[ $name == gateway ]] && extra=(AUTH_API_KEYS_FILE="$KEYS_FILE" DRONE_LEASE_SECRET_FILE="$LEASE_SECRET_FILE")
   start_bg "$name" env NATS_URL="$NATS_URL" DATABASE_URL="$DATABASE_URL" LOG_LEVEL="$LOG_LEVEL" \
     HTTP_PORT="$port" "${extra[@]}" node "$main"
   info "$(printf '%-12s' "$name") started (pid $(pid_of "$name"), port $port, log .data/logs/$name.log)"

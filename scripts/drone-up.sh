@@ -14,7 +14,8 @@ Usage: scripts/drone-up.sh [--control-plane URL] [--count N] [--pool NAME]
 Starts N drones in the background (node drone/dist/main.js, built first if missing).
 
   --control-plane URL  talk to the control plane over HTTP at URL (edge drones); passes
-                       CONTROL_PLANE=URL, and CHARTLY_API_KEY when it is set
+                       CONTROL_PLANE=URL and CHARTLY_API_KEY (a key with the drone role) as
+                       CONTROL_PLANE_API_KEY; drone i keeps its outbox in .data/outbox/<id>
   --count N            how many drones to run (default 1); drone i logs to .data/logs/drone-<i>.log
                        and keeps its pid in .data/pids/drone-<i>.pid
   --pool NAME          the pool the drones join (default: $DRONE_POOL or "default")
@@ -111,8 +112,8 @@ for ((i = 1; i <= count; i++)); do
   if [[ -n ${DRONE_ID:-} && $count -eq 1 ]]; then id=$DRONE_ID; else id=drone-$HOST-$i; fi
   vars=(DRONE_ID="$id" DRONE_POOL="$pool" HTTP_PORT=0 NATS_URL="$NATS_URL" LOG_LEVEL="$LOG_LEVEL")
   if [[ -n $control_plane ]]; then
-    vars+=(CONTROL_PLANE="$control_plane")
-    [[ -n ${CHARTLY_API_KEY:-} ]] && vars+=(CHARTLY_API_KEY="$CHARTLY_API_KEY")
+    vars+=(CONTROL_PLANE="$control_plane" DRONE_OUTBOX_DIR="$ROOT/.data/outbox/$id")
+    [[ -n ${CHARTLY_API_KEY:-} ]] && vars+=(CONTROL_PLANE_API_KEY="$CHARTLY_API_KEY")
   fi
   rm -f "$pidfile"
   printf '\n--- %s starting %s (pool %s, %s)\n' "$(date '+%Y-%m-%dT%H:%M:%S%z')" "$id" "$pool" "$mode" >>"$log"

@@ -45,6 +45,7 @@ interface Run {
 
 interface Drone {
   id: string;
+  pool: string;
   status: "alive" | "lost";
   state: "active" | "draining";
   currentJobs: string[];
@@ -58,9 +59,10 @@ const items = (page: number) =>
     v: page * 100 + i,
   }));
 
-const profileYaml = (id: string, url: string, schedule: string, extra = "") => `id: ${id}
+const profileYaml = (id: string, url: string, schedule: string, extra = "", top = "") => `id: ${id}
 name: ${id}
 schedule: ${schedule}
+${top}
 source:
   url: ${url}
   retry: { attempts: 1 }
@@ -132,10 +134,10 @@ describe("the fleet", () => {
   };
 
   /** Writes a profile file and waits until the registry serves it. */
-  const addProfile = async (id: string, path: string, schedule: string, extra = "") => {
+  const addProfile = async (id: string, path: string, schedule: string, extra = "", top = "") => {
     await writeFile(
       join(profilesDir, `${id}.yaml`),
-      profileYaml(id, `${source.url}${path}`, schedule, extra),
+      profileYaml(id, `${source.url}${path}`, schedule, extra, top),
     );
     await waitFor(`the registry to load ${id}`, async () =>
       (await api(`/api/v1/profiles/${id}`)).status === 200 ? true : undefined,
@@ -159,8 +161,9 @@ describe("the fleet", () => {
   };
 
   /** Starts a drone and waits for its first heartbeat. */
-  const startDrone = async (id: string, capacity = 2) => {
+  const startDrone = async (id: string, capacity = 2, env: Record<string, string> = {}) => {
     const drone = launch(id, "drone/src/main.ts", {
+      ...env,
       NATS_URL: nats.url,
       HTTP_PORT: "0",
       DRONE_ID: id,
@@ -329,6 +332,21 @@ describe("the fleet", () => {
     expect(stored.total).toBe(expected);
   });
 
+  it("runs a profile that requires pool eu on the eu drone only", async () => {
+    await startDrone("default-pool-drone", 4);
+    await startDrone("eu-pool-drone", 4, { DRONE_POOL: "eu" });
+    await addProfile("eu-only", "/fast", "{ every: 1h }", "", "pool: eu");
+    await runOf("eu-only", (r) => r.status === "succeeded", "the scheduled run");
+    for (let i = 0; i < 3; i++) expect((await post("/api/v1/profiles/eu-only/run")).status).toBe(202);
+    const runs = await waitFor("four finished runs", async () => {
+      const all = await runsOf("eu-only");
+      return all.length === 4 && all.every((r) => r.status === "succeeded") ? all : undefined;
+    });
+    expect(runs.map((r) => r.droneId)).toEqual(runs.map(() => "eu-pool-drone"));
+    expect((await droneOf("default-pool-drone"))?.counters.succeeded).toBe(0);
+    expect((await droneOf("eu-pool-drone"))?.pool).toBe("eu");
+  });
+
   it("drains a drone: it finishes the current job and takes no new ones", async () => {
     await startDrone("drained-drone", 2);
     await addProfile("slow", "/slow", "{ every: 1h }");
@@ -366,6 +384,26 @@ describe("the fleet", () => {
     const startedThere = all.items.filter((r) => r.droneId === "drained-drone" && r.startedAt);
     expect(startedThere.every((r) => Date.parse(r.startedAt as string) < drainedAt)).toBe(true);
     expect(startedThere.length).toBe(after.counters.succeeded);
+  });
+
+  it("keeps a drone drained through its restart until it is resumed", async () => {
+    const first = await startDrone("sticky-drone");
+    expect((await post<Drone>("/api/v1/drones/sticky-drone/drain")).body.state).toBe("draining");
+    await first.stop("SIGTERM");
+    drones.splice(drones.indexOf(first), 1);
+    await startDrone("sticky-drone");
+    expect((await droneOf("sticky-drone"))?.state).toBe("draining");
+
+    await addProfile("sticky", "/fast", "{ every: 1h }");
+    const queued = await runOf("sticky", (r) => r.status === "queued", "the run to be queued");
+    // Two heartbeats later the drone still holds back.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await runsOf("sticky")).map((r) => r.status)).toEqual(["queued"]);
+
+    const { body: resumed } = await post<Drone>("/api/v1/drones/sticky-drone/resume");
+    expect(resumed.state).toBe("active");
+    const done = await runOf("sticky", (r) => r.id === queued.id && r.status === "succeeded", "the run");
+    expect(done.droneId).toBe("sticky-drone");
   });
 
   it("stops scheduling a paused profile and starts again on resume", async () => {

@@ -38,13 +38,31 @@ export const ConfigSchema = z.object({
    * Kubernetes mount them. `CHARTLY_SECRET_<NAME>` variables are read first.
    */
   CHARTLY_SECRETS_DIR: z.string().optional(),
-  /** Edge mode (drone API over HTTP) is not available yet: this must stay unset. */
-  CONTROL_PLANE: z.string().optional(),
+  /**
+   * Edge mode: the gateway's URL (`http://host:8090`). The drone then talks HTTP to the gateway's
+   * drone API instead of NATS, and keeps what it collects in an on-disk outbox until it is sent.
+   */
+  CONTROL_PLANE: z
+    .url({ protocol: /^https?$/, message: "must be an http(s) URL such as http://host:8090" })
+    .optional(),
+  /** The edge drone's credential (an API key or JWT with the `drone` role). */
+  CONTROL_PLANE_API_KEY: z.string().min(1).optional(),
+  /** Where an edge drone keeps its outbox; `.data/outbox/<drone id>` by default. */
+  DRONE_OUTBOX_DIR: z.string().min(1).optional(),
+  /** How long a stopping edge drone keeps trying to send its outbox before leaving it on disk. */
+  DRONE_OUTBOX_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
 export const loadConfig = (env: Record<string, string | undefined> = process.env): Config =>
   load(ConfigSchema, env);
 
-export const droneIdOf = (config: Config): string =>
-  config.DRONE_ID ?? `drone-${hostname().replace(/[^\w.-]/g, "-")}-${process.pid}`;
+/**
+ * The drone's id: `DRONE_ID`, else made from the host name (and the pid, for NATS drones; an edge
+ * drone's id stays the same across restarts, since it finds its outbox and its drain by it).
+ */
+export const droneIdOf = (config: Config): string => {
+  if (config.DRONE_ID) return config.DRONE_ID;
+  const host = `drone-${hostname().replace(/[^\w.-]/g, "-")}`;
+  return config.CONTROL_PLANE ? host : `${host}-${process.pid}`;
+};

@@ -4,8 +4,9 @@
  * throw. A run `succeeded` when it read everything, is `partial` when a limit or a pagination loop
  * stopped it (what it read stands), and `failed` otherwise. Secrets never appear in the outcome.
  */
-import type { Job, RecordBatch, RunStats } from "@chartly/contracts";
+import type { CursorValue, Job, RecordBatch, RunStats } from "@chartly/contracts";
 import { createRunContext, type RunContext, type RunCounters } from "./run/context.js";
+import { startCursor } from "./run/cursor.js";
 import { fanOutValues } from "./run/fan-out.js";
 import { readSequence } from "./run/sequence.js";
 import type { RequestEvent } from "./source/client.js";
@@ -19,6 +20,11 @@ export interface RunOutcome {
   status: "succeeded" | "partial" | "failed";
   stats: RunStats;
   error?: { code: string; message: string };
+  /**
+   * The highest incremental cursor among the records published, reported only by a succeeded
+   * run: a partial or failed run may have skipped records below it.
+   */
+  cursor?: CursorValue;
 }
 
 export interface RunnerDeps {
@@ -36,8 +42,8 @@ export interface RunnerDeps {
   /** Jitter source for retry waits (tests make it fixed). */
   random?: () => number;
   /**
-   * Start value of `${cursor}`. Incremental cursors are not stored yet; once they are, the
-   * worker passes the profile's saved cursor here.
+   * Start value of `${cursor}`, overriding the one the job's stored cursor (minus the profile's
+   * lookback) or the profile's `incremental.initial` gives.
    */
   cursor?: string;
   /** Told of every HTTP request (URL with secrets masked), for the dry run's report. */
@@ -71,7 +77,7 @@ export async function runJob(job: Job, attempt: number, deps: RunnerDeps): Promi
     tokens: deps.tokens ?? new TokenCache(),
     guard: deps.guard ?? dnsGuard(),
     signal: deps.signal,
-    cursor: deps.cursor,
+    cursor: deps.cursor ?? startCursor(job),
     onRequest: deps.onRequest,
     ...(deps.random ? { random: deps.random } : {}),
   });
@@ -104,7 +110,10 @@ async function readSource(context: RunContext): Promise<Result<void>> {
 }
 
 function finish(failure: Failure | undefined, stats: RunStats, context?: RunContext): RunOutcome {
-  if (!failure) return { status: "succeeded", stats };
+  if (!failure) {
+    const cursor = context?.cursor?.value();
+    return cursor ? { status: "succeeded", stats, cursor } : { status: "succeeded", stats };
+  }
   const message = context ? context.masker.mask(failure.message) : failure.message;
   return { status: failure.partial ? "partial" : "failed", stats, error: { code: failure.code, message } };
 }

@@ -1,34 +1,29 @@
 /**
- * @module The drone's work loop: take jobs from the pool's shared durable consumer (up to
- * `capacity` at once), keep each lease alive while it runs, report the run as events, ack the
- * job when its outcome is recorded. A heartbeat in NATS KV tells the fleet this drone is alive.
- * Draining stops the pulling (once the pull in flight has settled) and lets current jobs finish.
+ * @module The drone's work loop: lease jobs from the control plane (up to `capacity` at once),
+ * keep each lease alive while it runs, report the run as events, complete the job when its
+ * outcome is recorded. A heartbeat tells the fleet this drone is alive and answers whether an
+ * operator drained it. Draining stops leasing (once the lease request in flight has settled) and
+ * lets current jobs finish. The control plane is reached over NATS or HTTP (`transport/`); this
+ * loop is the same for both.
  */
 import {
   attemptOf,
-  CONSUMERS,
   type DroneControlReply,
   type DroneHeartbeat,
-  eventSubject,
   type Job,
   JobSchema,
   type RunEvent,
-  recordsSubject,
-  runEventMessageId,
-  STREAMS,
 } from "@chartly/contracts";
 import type { Logger } from "@chartly/platform";
-import type { Consumer, JetStreamClient, JsMsg } from "@nats-io/jetstream";
-import type { KV } from "@nats-io/kv";
 import { runJob } from "./runner.js";
 import { TokenCache } from "./source/oauth2.js";
 import { envSecrets, type SecretSource } from "./source/secrets.js";
+import type { ControlPlane, Lease } from "./transport/types.js";
 
 export interface WorkerOptions {
   id: string;
   pool: string;
   capacity: number;
-  leaseMs: number;
   heartbeatMs: number;
   batchRecords: number;
   version: string;
@@ -36,7 +31,14 @@ export interface WorkerOptions {
   labels?: Record<string, string>;
   /** Where `${secret:NAME}` values come from. */
   secrets?: SecretSource;
+  /** How long one lease request may wait for a job. */
+  leaseWaitMs?: number;
+  /** Extra heartbeat fields (an edge drone's outbox). */
+  describe?: () => Partial<DroneHeartbeat>;
 }
+
+/** Waits after a failed lease request, doubling up to the cap while the control plane is away. */
+const LEASE_RETRY_MS = { first: 1_000, max: 10_000 };
 
 export class Worker {
   private running = true;
@@ -47,8 +49,8 @@ export class Worker {
   private readonly counters = { succeeded: 0, failed: 0 };
   private readonly startedAt = new Date().toISOString();
   private loop: Promise<void> | undefined;
-  /** The pull waiting for a job, if any: a drain waits for it, since it may still bring one. */
-  private pulling: Promise<JsMsg | null> | undefined;
+  /** The lease request waiting for a job, if any: a drain waits for it, since it may still bring one. */
+  private leasing: Promise<Lease | null> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   /** Wakes the loop when a slot frees, or on resume or stop. */
   private wake: (() => void) | undefined;
@@ -56,29 +58,29 @@ export class Worker {
   private readonly tokens = new TokenCache();
 
   constructor(
-    private readonly js: JetStreamClient,
-    private readonly kv: KV,
+    private readonly controlPlane: ControlPlane,
     private readonly logger: Logger,
     private readonly options: WorkerOptions,
   ) {}
 
   async start(): Promise<void> {
-    const consumer = await this.js.consumers.get(STREAMS.jobs.name, CONSUMERS.drones(this.options.pool));
+    // The first heartbeat says whether this drone was drained before it (re)started.
     await this.heartbeat();
+    if (this.draining) this.logger.info("starting drained: an operator drained this drone");
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs);
-    this.loop = this.pull(consumer);
+    this.loop = this.pull();
   }
 
   /**
-   * Takes no new jobs and lets the current ones finish. Answers once the pull in flight has
-   * settled, so the jobs listed are all this drone will run until it resumes.
+   * Takes no new jobs and lets the current ones finish. Answers once the lease request in flight
+   * has settled, so the jobs listed are all this drone will run until it resumes.
    */
   async drain(): Promise<DroneControlReply> {
     if (!this.draining) this.logger.info("draining: finishing current jobs, taking no new ones");
     this.draining = true;
-    await this.pulling?.catch(() => undefined);
+    await this.leasing?.catch(() => undefined);
     await new Promise((resolve) => setImmediate(resolve));
-    await this.heartbeat();
+    await this.heartbeat(false);
     return this.controlState();
   }
 
@@ -87,7 +89,7 @@ export class Worker {
       this.logger.info("resuming: taking jobs again");
       this.draining = false;
       this.wake?.();
-      await this.heartbeat();
+      await this.heartbeat(false);
     }
     return this.controlState();
   }
@@ -100,7 +102,7 @@ export class Worker {
     };
   }
 
-  /** Takes no new jobs, waits for the current ones, removes the heartbeat. */
+  /** Takes no new jobs, waits for the current ones, leaves the fleet view. */
   async stop(): Promise<void> {
     this.running = false;
     this.draining = true;
@@ -108,10 +110,11 @@ export class Worker {
     await this.loop;
     await Promise.allSettled([...this.current.values()]);
     clearInterval(this.heartbeatTimer);
-    await this.kv.delete(this.options.id).catch(() => undefined);
+    await this.controlPlane.leave(this.options.id).catch(() => undefined);
   }
 
-  private async pull(consumer: Consumer): Promise<void> {
+  private async pull(): Promise<void> {
+    let retryMs = LEASE_RETRY_MS.first;
     while (this.running) {
       if (this.draining || this.current.size >= this.options.capacity) {
         await new Promise<void>((resolve) => {
@@ -119,75 +122,79 @@ export class Worker {
         });
         continue;
       }
-      let msg: JsMsg | null;
+      let lease: Lease | null;
       try {
-        this.pulling = consumer.next({ expires: 2_000 });
-        msg = await this.pulling;
+        this.leasing = this.controlPlane.lease(this.options.leaseWaitMs ?? 2_000);
+        lease = await this.leasing;
+        retryMs = LEASE_RETRY_MS.first;
       } catch (error) {
         if (!this.running) return;
-        this.logger.warn({ err: error }, "pulling a job failed");
-        await new Promise((r) => setTimeout(r, 1_000));
+        this.logger.warn({ err: error, retryInMs: retryMs }, "leasing a job failed");
+        await this.pause(retryMs);
+        retryMs = Math.min(LEASE_RETRY_MS.max, retryMs * 2);
         continue;
       }
-      if (!msg) continue;
-      const taken = msg;
-      const key = `${taken.info.streamSequence}`;
-      const task = this.handle(taken, key).finally(() => {
-        this.current.delete(key);
-        this.currentRuns.delete(key);
+      if (!lease) continue;
+      const taken = lease;
+      const task = this.handle(taken).finally(() => {
+        this.current.delete(taken.key);
+        this.currentRuns.delete(taken.key);
         this.wake?.();
       });
-      this.current.set(key, task);
+      this.current.set(taken.key, task);
     }
   }
 
-  private async handle(msg: JsMsg, key: string): Promise<void> {
+  /** Waits, unless the drone stops meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async handle(lease: Lease): Promise<void> {
     let job: Job;
     try {
-      job = JobSchema.parse(msg.json());
+      job = JobSchema.parse(lease.payload);
     } catch (error) {
-      this.logger.error({ err: error, seq: msg.seq }, "dropping a malformed job");
-      msg.term();
+      this.logger.error({ err: error, lease: lease.key }, "dropping a malformed job");
+      lease.reject();
       return;
     }
-    this.currentRuns.set(key, job.runId);
-    const attempt = attemptOf(job, msg.info.deliveryCount);
+    this.currentRuns.set(lease.key, job.runId);
+    const attempt = attemptOf(job, lease.deliveryCount);
     const log = this.logger.child({ runId: job.runId, profileId: job.profileId, attempt });
-    // The lease is AckWait; renew it while the job runs.
-    const lease = setInterval(() => msg.working(), Math.max(1_000, Math.floor(this.options.leaseMs / 3)));
+    const renewal = setInterval(() => lease.renew(), lease.renewEveryMs);
+    const about = {
+      runId: job.runId,
+      tenant: job.tenant,
+      profileId: job.profileId,
+      droneId: this.options.id,
+    };
     try {
-      await this.emit({
-        type: "run.started",
-        runId: job.runId,
-        tenant: job.tenant,
-        profileId: job.profileId,
-        droneId: this.options.id,
-        attempt,
-        at: new Date().toISOString(),
-      });
+      await lease.emit({ type: "run.started", ...about, attempt, at: new Date().toISOString() });
       log.info("run started");
       const outcome = await runJob(job, attempt, {
         batchSize: this.options.batchRecords,
         secrets: this.options.secrets ?? envSecrets(),
         tokens: this.tokens,
-        publish: async (batch, messageId) => {
-          await this.js.publish(recordsSubject(job.tenant, job.profileId), JSON.stringify(batch), {
-            msgID: messageId,
-          });
-        },
+        publish: (batch, messageId) => lease.publishBatch(batch, messageId),
       });
-      await this.emit({
+      const finished: RunEvent = {
         type: "run.finished",
-        runId: job.runId,
-        tenant: job.tenant,
-        profileId: job.profileId,
-        droneId: this.options.id,
+        ...about,
         attempt,
         at: new Date().toISOString(),
         status: outcome.status,
         stats: outcome.stats,
         ...(outcome.error ? { error: outcome.error } : {}),
-      });
+        ...(outcome.cursor ? { cursor: outcome.cursor } : {}),
+      };
+      await lease.emit(finished);
       if (outcome.status === "failed") {
         this.counters.failed++;
         log.warn({ error: outcome.error, stats: outcome.stats }, "run failed");
@@ -198,23 +205,21 @@ export class Worker {
           `run ${outcome.status}`,
         );
       }
-      await msg.ackAck();
+      await lease.complete();
     } catch (error) {
-      // Could not record the outcome (NATS trouble): let the lease lapse so the job is redelivered.
+      // Could not record the outcome: hand the job back so it is delivered again.
       log.error({ err: error }, "run could not be completed; the job will be redelivered");
-      msg.nak(5_000);
+      lease.release(5_000);
     } finally {
-      clearInterval(lease);
+      clearInterval(renewal);
     }
   }
 
-  private async emit(event: RunEvent): Promise<void> {
-    await this.js.publish(eventSubject("run", event.runId), JSON.stringify(event), {
-      msgID: runEventMessageId(event),
-    });
-  }
-
-  private async heartbeat(): Promise<void> {
+  /**
+   * Tells the fleet this drone is alive and follows the operator's drain, which the control
+   * plane keeps across restarts. `follow` is false when the beat reports a change just made.
+   */
+  private async heartbeat(follow = true): Promise<void> {
     const beat: DroneHeartbeat = {
       id: this.options.id,
       version: this.options.version,
@@ -227,9 +232,13 @@ export class Worker {
       state: this.draining ? "draining" : "active",
       currentJobs: [...this.currentRuns.values()],
       counters: { ...this.counters },
+      ...this.options.describe?.(),
     };
     try {
-      await this.kv.put(this.options.id, JSON.stringify(beat));
+      const answer = await this.controlPlane.heartbeat(beat);
+      if (!follow || !answer || !this.running || answer.draining === this.draining) return;
+      if (answer.draining) await this.drain();
+      else await this.resume();
     } catch (error) {
       this.logger.warn({ err: error }, "heartbeat failed");
     }

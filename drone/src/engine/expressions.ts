@@ -69,6 +69,10 @@ export function compileExpressions(spec: RecordsSpec): Compiled {
 /** Every field reference in the records spec, with where it is. */
 export function fieldRefs(spec: RecordsSpec): [string, string][] {
   const refs: [string, string][] = [["time.field", spec.time.field]];
+  if (spec.time.year !== undefined) refs.push(["time.year", spec.time.year]);
+  spec.key?.forEach((ref, index) => {
+    refs.push([`key.${index}`, ref]);
+  });
   for (const [name, ref] of Object.entries(spec.dims)) refs.push([`dims.${name}`, ref]);
   for (const [name, measure] of Object.entries(spec.measures)) {
     refs.push([`measures.${name}`, typeof measure === "string" ? measure : measure.field]);

@@ -24,4 +24,4 @@ export {
 export { type NumberProblem, type ParsedNumber, parseNumber } from "./numbers.js";
 export { type Accessor, compilePath } from "./paths.js";
 export { type Shaper, shaper } from "./shape.js";
-export { compileTimeParser, parseTime, TIME_MISSING, type TimeParser } from "./time.js";
+export { compileTimeParser, parseTime, TIME_AGGREGATE, TIME_MISSING, type TimeParser } from "./time.js";

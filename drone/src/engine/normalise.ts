@@ -10,11 +10,13 @@ import { EXPR_PREFIX } from "./expressions.js";
 import { type NumberProblem, parseNumber } from "./numbers.js";
 import { compilePath } from "./paths.js";
 import { show } from "./show.js";
-import { compileTimeParser, TIME_MISSING } from "./time.js";
+import { compileTimeParser, TIME_AGGREGATE, TIME_MISSING } from "./time.js";
 
 export type SkipKind =
   | "time missing"
   | "time unparseable"
+  | "time aggregate"
+  | "key missing"
   | "dim missing"
   | "dim not scalar"
   | "no numeric measure"
@@ -55,7 +57,8 @@ function compileField(ref: string): FieldReader {
 
 export function createNormaliser(records: RecordsSpec): Normaliser {
   const parseTime = compileTimeParser(records.time);
-  const readTime = compileField(records.time.field);
+  const readTime = timeReader(records.time.field, records.time.year);
+  const keyFields = records.key?.map((ref) => ({ ref, read: compileField(ref) }));
   // Sorted once: the key joins dimension values in dimension-name order.
   const dims = Object.entries(records.dims)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -69,7 +72,7 @@ export function createNormaliser(records: RecordsSpec): Normaliser {
   return (raw, computed) => {
     const time = parseTime(readTime(raw, computed));
     if (typeof time === "string") {
-      return skip(time, time === TIME_MISSING ? "time missing" : "time unparseable");
+      return skip(time, timeSkipKind(time));
     }
     const iso = time.toISOString();
 
@@ -99,9 +102,41 @@ export function createNormaliser(records: RecordsSpec): Normaliser {
       return { skipped: "no numeric measure", kinds: ["no numeric measure", ...nullKinds] };
     }
 
-    keyParts.push(iso);
-    return { record: { key: keyParts.join("|"), time: iso, dims: dimValues, measures: measureValues } };
+    let key: string;
+    if (keyFields) {
+      const parts: string[] = [];
+      for (const field of keyFields) {
+        const value = field.read(raw, computed);
+        if (value === null || value === undefined || typeof value === "object" || value === "") {
+          return skip(`key field "${field.ref}" missing or not a scalar`, "key missing");
+        }
+        parts.push(escapeKeyPart(String(value)));
+      }
+      key = parts.join("|");
+    } else {
+      keyParts.push(iso);
+      key = keyParts.join("|");
+    }
+    return { record: { key, time: iso, dims: dimValues, measures: measureValues } };
   };
+}
+
+/** The time value, or `<year>-<value>` when the year is a field of its own (BLS `year` + `period`). */
+function timeReader(field: string, year: string | undefined): FieldReader {
+  const read = compileField(field);
+  if (year === undefined) return read;
+  const readYear = compileField(year);
+  return (record, computed) => {
+    const rest = read(record, computed);
+    const whole = readYear(record, computed);
+    if (rest === null || rest === undefined || whole === null || whole === undefined) return undefined;
+    return `${String(whole).trim()}-${String(rest).trim()}`;
+  };
+}
+
+function timeSkipKind(reason: string): SkipKind {
+  if (reason === TIME_MISSING) return "time missing";
+  return reason === TIME_AGGREGATE ? "time aggregate" : "time unparseable";
 }
 
 /** Units by measure name, for the measures whose profile entry gives one. */

@@ -7,6 +7,8 @@
  * - `columns`: an item is an object of parallel arrays, as Open-Meteo's
  *   `hourly: {time: [...], temperature_2m: [...]}`; index i of every array makes record i. Scalar
  *   members (a station id beside the arrays) are copied into every record.
+ * - `jsonstat`, `sdmx-json`, `sdmx-csv`: statistics offices' cubes, one record per observation
+ *   with dimension codes as fields and labels under `labels` (jsonstat.ts, sdmx.ts).
  * Pure; a new shaper is made for each page, since each page of a table repeats its header.
  *
  * @example
@@ -15,6 +17,8 @@
  * [...shape([1, 2])];     // [{ a: 1, b: 2 }]
  */
 import type { RecordShape } from "@chartly/contracts";
+import { jsonStatRecords } from "./jsonstat.js";
+import { sdmxCsvRecord, sdmxJsonRecords } from "./sdmx.js";
 
 export type Shaper = (item: unknown) => Iterable<unknown>;
 
@@ -27,6 +31,12 @@ export function shaper(shape: RecordShape | undefined): Shaper {
       return tableShaper();
     case "columns":
       return columnsOf;
+    case "jsonstat":
+      return jsonStatRecords;
+    case "sdmx-json":
+      return sdmxJsonRecords;
+    case "sdmx-csv":
+      return (item) => [sdmxCsvRecord(item)];
   }
 }
 

@@ -10,6 +10,11 @@ import { show } from "./show.js";
 
 /** The reason for a time that is absent altogether, kept apart from times that fail to parse. */
 export const TIME_MISSING = "time missing";
+/**
+ * The reason for a BLS period that is an average over a longer one (`M13` annual average of a
+ * monthly series, `Q05` of a quarterly, `S03` of a semiannual): not a point of the series.
+ */
+export const TIME_AGGREGATE = "time is an annual average (BLS M13, Q05 or S03)";
 
 export type TimeFormat = TimeSpec["format"];
 export type TimeParser = (value: unknown) => Date | string;
@@ -23,6 +28,11 @@ const ISO =
 const YEAR = /^(\d{4})$/;
 const YEAR_MONTH = /^(\d{4})-(\d{2})$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const QUARTER = /^(\d{4})[- ]?Q([1-4])$/i;
+const ISO_WEEK = /^(\d{4})-?W(\d{2})$/i;
+const BLS = /^(\d{4})[- ]?(M(0[1-9]|1[0-3])|Q0([1-5])|S0([1-3])|A01)$/i;
+const SDMX_MONTH = /^(\d{4})-?M(\d{2})$/i;
+const SEMESTER = /^(\d{4})-S([12])$/i;
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 
 /** Parses one time with the profile's format and zone; a string result is the reason it failed. */
@@ -50,7 +60,10 @@ export function compileTimeParser(spec: Pick<TimeSpec, "format" | "timezone">): 
 
     // Years arrive as JSON numbers as often as strings.
     const input =
-      text ?? (format === "yyyy" && Number.isInteger(value) ? String(value).padStart(4, "0") : undefined);
+      text ??
+      ((format === "yyyy" || format === "period") && Number.isInteger(value)
+        ? String(value).padStart(4, "0")
+        : undefined);
     if (input === undefined) return invalid();
 
     let match: RegExpExecArray | null;
@@ -85,6 +98,40 @@ export function compileTimeParser(spec: Pick<TimeSpec, "format" | "timezone">): 
         if (!match) return invalid();
         parts = [Number(match[1]), Number(match[2]), Number(match[3]), 0, 0, 0, 0];
         break;
+      case "yyyy-Qq": {
+        match = QUARTER.exec(input);
+        if (!match) return invalid();
+        parts = [Number(match[1]), Number(match[2]) * 3 - 2, 1, 0, 0, 0, 0];
+        break;
+      }
+      case "yyyy-Www": {
+        const week = isoWeek(input);
+        if (!week) return invalid();
+        parts = week;
+        break;
+      }
+      case "bls": {
+        match = BLS.exec(input);
+        if (!match) return invalid();
+        const [, year, period = "", month, quarter, half] = match;
+        if (/^(M13|Q05|S03)$/i.test(period)) return TIME_AGGREGATE;
+        const firstMonth =
+          month !== undefined
+            ? Number(month)
+            : quarter !== undefined
+              ? Number(quarter) * 3 - 2
+              : half !== undefined
+                ? Number(half) * 6 - 5
+                : 1;
+        parts = [Number(year), firstMonth, 1, 0, 0, 0, 0];
+        break;
+      }
+      case "period": {
+        const period = reportingPeriod(input);
+        if (!period) return invalid();
+        parts = period;
+        break;
+      }
     }
     const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, ms = 0] = parts;
     if (!isValidCalendarTime(year, month, day, hour, minute, second)) return invalid();
@@ -92,8 +139,51 @@ export function compileTimeParser(spec: Pick<TimeSpec, "format" | "timezone">): 
   };
 }
 
+/** The Monday starting ISO week `yyyy-Www` (week 1 holds the year's first Thursday). */
+function isoWeek(input: string): number[] | undefined {
+  const match = ISO_WEEK.exec(input);
+  if (!match) return undefined;
+  const year = Number(match[1]);
+  const week = Number(match[2]);
+  const jan4 = utcMs(year, 1, 4, 0, 0, 0, 0);
+  const weekday = (new Date(jan4).getUTCDay() + 6) % 7; // Monday 0
+  const weeks = hasWeek53(year) ? 53 : 52;
+  if (week < 1 || week > weeks) return undefined;
+  const monday = new Date(jan4 + ((week - 1) * 7 - weekday) * 86_400_000);
+  return [monday.getUTCFullYear(), monday.getUTCMonth() + 1, monday.getUTCDate(), 0, 0, 0, 0];
+}
+
+function hasWeek53(year: number): boolean {
+  const weekday = (y: number) => new Date(utcMs(y, 1, 1, 0, 0, 0, 0)).getUTCDay();
+  const leap = daysInMonth(year, 2) === 29;
+  return weekday(year) === 4 || (leap && weekday(year) === 3);
+}
+
+/**
+ * An SDMX reporting period, as statistics offices write `TIME_PERIOD` whatever the frequency:
+ * `2024`, `2024-03`, `2024-M03`, `2024-03-15`, `2024-Q1`, `2024-S2`, `2024-W09`. Each is read as
+ * the instant its period starts.
+ */
+function reportingPeriod(input: string): number[] | undefined {
+  let match = YEAR.exec(input);
+  if (match) return [Number(match[1]), 1, 1, 0, 0, 0, 0];
+  match = YEAR_MONTH.exec(input) ?? SDMX_MONTH.exec(input);
+  if (match) return [Number(match[1]), Number(match[2]), 1, 0, 0, 0, 0];
+  match = DATE.exec(input);
+  if (match) return [Number(match[1]), Number(match[2]), Number(match[3]), 0, 0, 0, 0];
+  match = QUARTER.exec(input);
+  if (match) return [Number(match[1]), Number(match[2]) * 3 - 2, 1, 0, 0, 0, 0];
+  match = SEMESTER.exec(input);
+  if (match) return [Number(match[1]), Number(match[2]) * 6 - 5, 1, 0, 0, 0, 0];
+  return isoWeek(input);
+}
+
 function describeFormat(format: TimeFormat): string {
   switch (format) {
+    case "bls":
+      return "BLS period (a year with M01-M13, Q01-Q05, S01-S03 or A01)";
+    case "period":
+      return "reporting period (2024, 2024-03, 2024-Q1, 2024-S1, 2024-W09 or 2024-03-15)";
     case "iso":
       return "ISO 8601 time";
     case "epoch_s":

@@ -23,6 +23,7 @@ import { rateLimiter, unlimited } from "../source/rate-limit.js";
 import { retryPolicy } from "../source/retry.js";
 import { Masker, resolveSecrets, type SecretSource } from "../source/secrets.js";
 import { renderJson, secretNames, type VariableValue } from "../source/template.js";
+import { CursorTracker } from "./cursor.js";
 import { type Limits, limitReached, resolveLimits } from "./limits.js";
 import { RecordSink, type SinkDeps } from "./sink.js";
 
@@ -47,6 +48,8 @@ export interface RunContext {
   normalise: Normaliser;
   expressions: RecordExpressions | undefined;
   sink: RecordSink;
+  /** The highest incremental cursor among published records, when the profile has one. */
+  cursor: CursorTracker | undefined;
   /** Stops the time limit's timer. */
   close(): void;
 }
@@ -139,6 +142,7 @@ export async function createRunContext(
       batchSize: deps.batchSize,
       maxRecords: limits.maxRecords,
     }),
+    cursor: job.spec.incremental ? new CursorTracker(job.spec.incremental) : undefined,
     close: () => clearTimeout(timer),
   });
 }

@@ -49,14 +49,18 @@ function itemEmitter(
   context: RunContext,
   vars: Record<string, VariableValue | undefined>,
 ): { sync: Emit; async?: never } | { sync?: never; async: (item: unknown) => Promise<Failure | undefined> } {
-  const { counters, expressions, normalise, sink, signal, limits } = context;
+  const { counters, expressions, normalise, sink, signal, limits, cursor } = context;
   const shape = shaper(context.job.spec.records.shape);
   const skip = (kind: string) => {
     counters.skipped[kind] = (counters.skipped[kind] ?? 0) + 1;
   };
   const accept = (raw: unknown, computed?: ReadonlyMap<string, unknown>): Failure | undefined => {
     const result = normalise(raw, computed);
-    if (result.record) return sink.add(result.record) ? undefined : limitReached.records(limits);
+    if (result.record) {
+      if (!sink.add(result.record)) return limitReached.records(limits);
+      cursor?.observe(raw, result.record);
+      return undefined;
+    }
     for (const kind of result.kinds ?? []) skip(kind);
     return undefined;
   };

@@ -103,7 +103,7 @@ function referenceValue(
   if (part.fallback !== undefined) return ok(part.fallback);
   const hint =
     part.name === "cursor"
-      ? `this drone has no incremental cursor for the profile yet; give a start value as \${cursor:-2020-01-01}`
+      ? `the profile has no incremental section; add one with an initial value (incremental: { initial: 2020-01-01 }) or give a start value as \${cursor:-2020-01-01}`
       : `give a fallback as \${${part.name}:-value}`;
   return fail("template_unset", `\${${part.name}} has no value: ${hint}`);
 }

@@ -249,3 +249,69 @@ describe("measureUnits", () => {
     expect(measureUnits(spec)).toEqual({ gdp: "USD" });
   });
 });
+
+describe("normaliseAll on BLS series data", () => {
+  const spec = recordsSpec({
+    path: "$.Results.series[*].data[*]",
+    time: { field: "period", year: "year", format: "bls" },
+    measures: { price: { field: "value", unit: "USD per pound" } },
+  });
+  const body = loadFixture("real-apis/timeseries-APU0000701111-2022-catalog-calculations.json");
+
+  it("combines the year and the M01..M12 period into the month's first instant", () => {
+    const { records, skipped } = normaliseAll(selectRecords(body, spec.path), spec);
+    expect(skipped).toEqual({});
+    expect(records).toHaveLength(12);
+    expect(records[0]).toMatchObject({ time: "2022-12-01T00:00:00.000Z", measures: { price: 0.522 } });
+    expect(records.at(-1)?.time).toBe("2022-01-01T00:00:00.000Z");
+  });
+
+  it("skips the M13 annual average, counted as an aggregate", () => {
+    const { records, skipped } = normaliseAll(
+      [
+        { year: "2022", period: "M13", value: "0.45" },
+        { year: "2022", period: "M01", value: "0.40" },
+      ],
+      spec,
+    );
+    expect(records.map((record) => record.time)).toEqual(["2022-01-01T00:00:00.000Z"]);
+    expect(skipped).toEqual({ "time aggregate": 1 });
+  });
+});
+
+describe("natural key override", () => {
+  const spec = recordsSpec({
+    time: { field: "time", format: "epoch_ms" },
+    dims: { network: "net" },
+    key: ["id"],
+    measures: { mag: "mag" },
+  });
+
+  it("identifies a record by the key fields instead of dims and time", () => {
+    const { records } = normaliseAll([{ id: "us7000abcd", net: "us", time: 1652247865000, mag: 4.5 }], spec);
+    expect(records[0]?.key).toBe("us7000abcd");
+  });
+
+  it("accepts one field as a string and joins several with escaped separators", () => {
+    const several = recordsSpec({ ...spec, key: ["net", "id"] });
+    const single = recordsSpec({ ...spec, key: "id" });
+    const raw = [{ id: "a|b", net: "us", time: 0, mag: 1 }];
+    expect(normaliseAll(raw, several).records[0]?.key).toBe("us|a\\|b");
+    expect(normaliseAll(raw, single).records[0]?.key).toBe("a\\|b");
+  });
+
+  it("skips a record whose key field is missing", () => {
+    const { records, skipped } = normaliseAll([{ net: "us", time: 0, mag: 1 }], spec);
+    expect(records).toEqual([]);
+    expect(skipped).toEqual({ "key missing": 1 });
+  });
+
+  it("refuses a year field with a format that holds a whole time", () => {
+    const result = RecordsSpecSchema.safeParse({
+      time: { field: "t", year: "y", format: "iso" },
+      measures: { v: "v" },
+    });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]).toMatchObject({ path: ["time", "year"] });
+  });
+});

@@ -1,6 +1,6 @@
 import type { TimeSpec } from "@chartly/contracts";
 import { describe, expect, it } from "vitest";
-import { parseTime } from "../../src/engine/time.js";
+import { parseTime, TIME_AGGREGATE } from "../../src/engine/time.js";
 
 const spec = (format: TimeSpec["format"], timezone = "UTC"): TimeSpec => ({ field: "t", format, timezone });
 
@@ -127,5 +127,47 @@ describe("parseTime with calendar formats", () => {
 describe("parseTime with a missing value", () => {
   it.each([null, undefined, "", "   "])("reports %j as missing", (value) => {
     expect(parseTime(value, spec("iso"))).toBe("time missing");
+  });
+});
+
+describe("parseTime with quarters, weeks, BLS and reporting periods", () => {
+  it("reads quarters written with a dash, a space or nothing as the quarter's first day", () => {
+    expect(iso("2023-Q1", spec("yyyy-Qq"))).toBe("2023-01-01T00:00:00.000Z");
+    expect(iso("2023Q2", spec("yyyy-Qq"))).toBe("2023-04-01T00:00:00.000Z");
+    expect(iso("2023 Q3", spec("yyyy-Qq"))).toBe("2023-07-01T00:00:00.000Z");
+    expect(iso("2023-q4", spec("yyyy-Qq"))).toBe("2023-10-01T00:00:00.000Z");
+    expect(iso("2023-Q5", spec("yyyy-Qq"))).toBe('time "2023-Q5" is not a valid yyyy-Qq date');
+  });
+
+  it("reads ISO weeks as their Monday, across year boundaries", () => {
+    expect(iso("2024-W01", spec("yyyy-Www"))).toBe("2024-01-01T00:00:00.000Z");
+    expect(iso("2021-W01", spec("yyyy-Www"))).toBe("2021-01-04T00:00:00.000Z");
+    expect(iso("2020-W53", spec("yyyy-Www"))).toBe("2020-12-28T00:00:00.000Z");
+    expect(iso("2025W01", spec("yyyy-Www"))).toBe("2024-12-30T00:00:00.000Z");
+    expect(iso("2021-W53", spec("yyyy-Www"))).toBe('time "2021-W53" is not a valid yyyy-Www date');
+  });
+
+  it("reads BLS periods and reports averages as aggregates", () => {
+    expect(iso("2022-M01", spec("bls"))).toBe("2022-01-01T00:00:00.000Z");
+    expect(iso("2022M12", spec("bls"))).toBe("2022-12-01T00:00:00.000Z");
+    expect(iso("2022-Q03", spec("bls"))).toBe("2022-07-01T00:00:00.000Z");
+    expect(iso("2022-S02", spec("bls"))).toBe("2022-07-01T00:00:00.000Z");
+    expect(iso("2022-A01", spec("bls"))).toBe("2022-01-01T00:00:00.000Z");
+    expect(iso("2022-M13", spec("bls"))).toBe(TIME_AGGREGATE);
+    expect(iso("2022-Q05", spec("bls"))).toBe(TIME_AGGREGATE);
+    expect(iso("2022-M14", spec("bls"))).toMatch(/is not a valid BLS period/);
+  });
+
+  it("reads any SDMX reporting period with format period", () => {
+    const period = spec("period");
+    expect(iso("2024", period)).toBe("2024-01-01T00:00:00.000Z");
+    expect(iso(2024, period)).toBe("2024-01-01T00:00:00.000Z");
+    expect(iso("2024-03", period)).toBe("2024-03-01T00:00:00.000Z");
+    expect(iso("2024-M03", period)).toBe("2024-03-01T00:00:00.000Z");
+    expect(iso("2024-03-15", period)).toBe("2024-03-15T00:00:00.000Z");
+    expect(iso("2024-Q2", period)).toBe("2024-04-01T00:00:00.000Z");
+    expect(iso("2024-S2", period)).toBe("2024-07-01T00:00:00.000Z");
+    expect(iso("2024-W09", period)).toBe("2024-02-26T00:00:00.000Z");
+    expect(iso("2024-13", period)).toMatch(/is not a valid reporting period/);
   });
 });

@@ -56,6 +56,11 @@ describe("response formats", () => {
         headers: { "content-type": "text/xml" },
       },
       "/bad.xml": { body: "<a><b></a>", headers: { "content-type": "application/xml" } },
+      "/oecd.csv": {
+        file: fixture("real-apis/prices-GBR-CPI-annual-GY.sdmx.csv"),
+        headers: { "content-type": "application/vnd.sdmx.data+csv; version=2.0.0; labels=both" },
+      },
+      "/eurostat": { file: fixture("real-apis/une_rt_m-DE-since-2024-01.jsonstat.json") },
       "/census": { body: CENSUS },
       "/open-meteo": { body: OPEN_METEO },
       "/gzip-encoded": {
@@ -276,6 +281,55 @@ describe("response formats", () => {
     );
     expect(outcome.status, outcome.error?.message).toBe("succeeded");
     expect(file.records().map((r) => r.measures.v)).toEqual([1, 2]);
+  });
+  it("reads an OECD SDMX-CSV answer with labels as one record per observation", async () => {
+    const { deps, records } = collector();
+    const outcome = await runJob(
+      jobFor(
+        { url: `${source.url}/oecd.csv`, format: "csv" },
+        {
+          path: "$",
+          shape: "sdmx-csv",
+          time: { field: "TIME_PERIOD", format: "period" },
+          dims: { area: "REF_AREA", measure: "MEASURE", transformation: "TRANSFORMATION" },
+          measures: { cpi: { field: "OBS_VALUE", unit: "PA" } },
+        },
+      ),
+      1,
+      deps,
+    );
+    expect(outcome).toMatchObject({ status: "succeeded", stats: { recordsIn: 6, recordsOut: 6 } });
+    expect(records()[0]).toEqual({
+      key: "GBR|CPI|GY|2020-01-01T00:00:00.000Z",
+      time: "2020-01-01T00:00:00.000Z",
+      dims: { area: "GBR", measure: "CPI", transformation: "GY" },
+      measures: { cpi: 1 },
+    });
+    expect(records().map((record) => record.measures.cpi)).toEqual([1, 2.5, 7.9, 6.8, 3.3, 3.9]);
+  });
+
+  it("reads a Eurostat JSON-stat dataset as one record per observed cell", async () => {
+    const { deps, records } = collector();
+    const outcome = await runJob(
+      jobFor(
+        { url: `${source.url}/eurostat` },
+        {
+          path: "$",
+          shape: "jsonstat",
+          time: { field: "time", format: "period" },
+          dims: { geo: "geo", label: "labels.geo" },
+          measures: { rate: "value" },
+        },
+      ),
+      1,
+      deps,
+    );
+    expect(outcome).toMatchObject({ status: "succeeded", stats: { recordsIn: 31, recordsOut: 31 } });
+    expect(records()[30]).toMatchObject({
+      time: "2026-07-01T00:00:00.000Z",
+      dims: { geo: "DE", label: "Germany" },
+      measures: { rate: 4 },
+    });
   });
 });
 

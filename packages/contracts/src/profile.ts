@@ -131,17 +131,44 @@ export const ProfileIdSchema = z
     "id must be lower-case letters, digits, '-' or '_' (at most 100), starting with a letter or digit",
   );
 
-export const TIME_FORMATS = ["iso", "epoch_s", "epoch_ms", "yyyy", "yyyy-MM", "yyyy-MM-dd"] as const;
+export const TIME_FORMATS = [
+  "iso",
+  "epoch_s",
+  "epoch_ms",
+  "yyyy",
+  "yyyy-MM",
+  "yyyy-MM-dd",
+  "yyyy-Qq",
+  "yyyy-Www",
+  "bls",
+  "period",
+] as const;
 
-export const TimeSpecSchema = z.strictObject({
-  field: fieldPath,
-  format: z.enum(TIME_FORMATS).default("iso"),
-  /** Zone of times written without one: `UTC` or a fixed offset such as `+02:00`. */
-  timezone: z
-    .string()
-    .regex(/^(UTC|Z|[+-]\d{2}:\d{2})$/, "timezone must be UTC or an offset such as +02:00")
-    .default("UTC"),
-});
+/** Formats whose value can be split into a year field and the rest (`year: year`, `field: period`). */
+export const YEAR_SPLIT_FORMATS = ["yyyy-MM", "yyyy-MM-dd", "yyyy-Qq", "yyyy-Www", "bls", "period"] as const;
+
+export const TimeSpecSchema = z
+  .strictObject({
+    field: fieldPath,
+    format: z.enum(TIME_FORMATS).default("iso"),
+    /**
+     * A field holding the year when `field` holds only the rest of the period (BLS's `year` and
+     * `period: M01`): the time read is `<year>-<field>`.
+     */
+    year: fieldPath.optional(),
+    /** Zone of times written without one: `UTC` or a fixed offset such as `+02:00`. */
+    timezone: z
+      .string()
+      .regex(/^(UTC|Z|[+-]\d{2}:\d{2})$/, "timezone must be UTC or an offset such as +02:00")
+      .default("UTC"),
+  })
+  .refine(
+    (time) => time.year === undefined || (YEAR_SPLIT_FORMATS as readonly string[]).includes(time.format),
+    {
+      message: `year applies to the formats ${YEAR_SPLIT_FORMATS.join(", ")}`,
+      path: ["year"],
+    },
+  );
 
 export const MeasureSpecSchema = z.union([
   fieldPath,
@@ -155,10 +182,12 @@ export const MeasureSpecSchema = z.union([
 
 /**
  * How the items `path` selects become records: `rows` (each item is one), `table` (arrays whose
- * first is the header row, as the US Census API answers) or `columns` (an object of parallel
- * arrays, as Open-Meteo's `hourly`, one record per index).
+ * first is the header row, as the US Census API answers), `columns` (an object of parallel
+ * arrays, as Open-Meteo's `hourly`, one record per index), or one record per observation of a
+ * statistics cube: `jsonstat` (JSON-stat 1.x/2.0), `sdmx-json` (SDMX-JSON data message) and
+ * `sdmx-csv` (SDMX-CSV rows, `CODE: Label` cells split).
  */
-export const RECORD_SHAPES = ["rows", "table", "columns"] as const;
+export const RECORD_SHAPES = ["rows", "table", "columns", "jsonstat", "sdmx-json", "sdmx-csv"] as const;
 
 export const RecordsSpecSchema = z.strictObject({
   /** JSONPath to the list of records in the response (`$` when the body is the list). */
@@ -168,6 +197,16 @@ export const RecordsSpecSchema = z.strictObject({
   filter: z.string().min(1, "filter must be a JSONata expression").optional(),
   time: TimeSpecSchema,
   dims: z.record(z.string(), fieldPath).default({}),
+  /**
+   * Fields whose values identify a record (an event id, a station and a reading number). By
+   * default a record is identified by its dims and time.
+   */
+  key: z
+    .union([
+      fieldPath.transform((field) => [field]),
+      z.array(fieldPath).min(1, "key needs at least one field"),
+    ])
+    .optional(),
   measures: z
     .record(z.string(), MeasureSpecSchema)
     .refine((m) => Object.keys(m).length > 0, "at least one measure is required"),
@@ -427,6 +466,77 @@ function isEncoding(label: string): boolean {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Incremental cursor
+// ---------------------------------------------------------------------------------------------
+
+export const CURSOR_TYPES = ["date", "number"] as const;
+/** How a date cursor is written into `${cursor}`. */
+export const CURSOR_FORMATS = ["iso", "yyyy-MM-dd", "yyyy", "epoch_s", "epoch_ms"] as const;
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * Reads only what the source has not yet given: the drone keeps the highest value of `field`
+ * (or of the records' time) among the records a succeeded run published; the next run starts from
+ * it, minus `lookback`, as `${cursor}`. Values are compared as dates or numbers, never as text.
+ */
+export const IncrementalSpecSchema = z
+  .strictObject({
+    /** Field reference in the source record; the normalised record time when absent. */
+    field: fieldPath.optional(),
+    type: z.enum(CURSOR_TYPES).default("date"),
+    /** `${cursor}` of the first run, before any is stored. */
+    initial: z.union([z.string().min(1), z.number()]),
+    /** Re-read this much before the stored cursor: a duration for dates (`7d`), a number for numbers. */
+    lookback: z.union([z.string(), z.number().nonnegative()]).optional(),
+    format: z.enum(CURSOR_FORMATS).default("iso"),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.type === "date") {
+      if (
+        typeof spec.initial !== "string" ||
+        !ISO_INSTANT.test(spec.initial) ||
+        Number.isNaN(Date.parse(spec.initial))
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["initial"],
+          message: "initial must be an ISO 8601 date such as 2020-01-01 for a date cursor",
+        });
+      }
+      if (
+        spec.lookback !== undefined &&
+        (typeof spec.lookback !== "string" || parseDuration(spec.lookback) === undefined)
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["lookback"],
+          message: "lookback must be a duration such as 7d or 2h for a date cursor",
+        });
+      }
+    } else {
+      if (!Number.isFinite(Number(spec.initial)) || String(spec.initial).trim() === "") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["initial"],
+          message: "initial must be a number for a number cursor",
+        });
+      }
+      if (spec.lookback !== undefined && typeof spec.lookback !== "number") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["lookback"],
+          message: "lookback must be a number for a number cursor",
+        });
+      }
+      if (spec.format !== "iso") {
+        ctx.addIssue({ code: "custom", path: ["format"], message: "format applies to date cursors only" });
+      }
+    }
+  });
+export type IncrementalSpec = z.infer<typeof IncrementalSpecSchema>;
+
 /** Tries of a run in all, the first included, when `schedule.maxAttempts` does not say. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const MAX_ATTEMPTS_LIMIT = 10;
@@ -487,8 +597,17 @@ export const ProfileSchema = z
     description: z.string().optional(),
     enabled: z.boolean().default(true),
     schedule: ScheduleSpecSchema,
+    /**
+     * The drones that may run it: jobs go to `chartly.jobs.<pool>`, taken only by drones started
+     * with this `DRONE_POOL` (a region, a network zone). `default` when absent.
+     */
+    pool: z
+      .string()
+      .regex(/^[\w-]{1,50}$/, "pool must be 1-50 letters, digits, '_' or '-'")
+      .optional(),
     source: SourceSpecSchema,
     records: RecordsSpecSchema,
+    incremental: IncrementalSpecSchema.optional(),
     /** How long stored points are kept (`90d`, `5y`); older ones are removed. Default: forever. */
     retention: duration("retention").optional(),
   })

@@ -31,6 +31,8 @@ export const JobSchema = z.object({
    * attempt, so a drone reports `attempt + deliveryCount - 1`; a retry is a new message.
    */
   attempt: z.number().int().positive().optional(),
+  /** The profile's stored incremental cursor (canonical text), absent before the first is stored. */
+  cursor: z.string().optional(),
   spec: ProfileSchema,
 });
 export type Job = z.infer<typeof JobSchema>;
@@ -38,6 +40,10 @@ export type Job = z.infer<typeof JobSchema>;
 /** The attempt a delivery of a job is: redeliveries after a lost lease count as attempts. */
 export const attemptOf = (job: Pick<Job, "attempt">, deliveryCount: number): number =>
   (job.attempt ?? 1) + Math.max(1, deliveryCount) - 1;
+
+/** An incremental cursor's high-water mark: an ISO 8601 instant or a decimal number, as text. */
+export const CursorValueSchema = z.object({ kind: z.enum(["date", "number"]), value: z.string().min(1) });
+export type CursorValue = z.infer<typeof CursorValueSchema>;
 
 export const RunStatsSchema = z.object({
   pages: z.number().int().nonnegative(),
@@ -100,6 +106,8 @@ export const RunEventSchema = z.discriminatedUnion("type", [
     status: z.enum(["succeeded", "partial", "failed"]),
     stats: RunStatsSchema,
     error: RunErrorSchema.optional(),
+    /** The highest incremental cursor among the records published; stored when the run succeeded. */
+    cursor: CursorValueSchema.optional(),
   }),
   z.object({
     type: z.literal("run.retrying"),

@@ -14,11 +14,19 @@ export const STREAMS = {
   jobs: { name: "JOBS", subjects: ["chartly.jobs.>"] },
   records: { name: "RECORDS", subjects: ["chartly.records.>"] },
   events: { name: "EVENTS", subjects: ["chartly.events.>"] },
+  forecasts: { name: "FORECASTS", subjects: ["chartly.forecasts.>"] },
+  /** JetStream's max-deliveries advisories for `JOBS`, kept so none is missed while no coordinator runs. */
+  jobAdvisories: {
+    name: "JOBS_ADVISORIES",
+    subjects: ["$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.JOBS.>"],
+  },
 } as const;
 
 export const jobSubject = (pool: string): string => `chartly.jobs.${pool}`;
 export const recordsSubject = (tenant: string, profileId: string): string =>
   `chartly.records.${tenant}.${profileId}`;
+/** Forecast jobs of a tenant: one per spec, series and slot. */
+export const forecastJobSubject = (tenant: string): string => `chartly.forecasts.${tenant}`;
 export const eventSubject = (kind: "run" | "drone" | "profile", id: string): string =>
   `chartly.events.${kind}.${id}`;
 
@@ -35,12 +43,18 @@ export const CONSUMERS = {
   drones: (pool: string) => `drones-${pool}`,
   aggregatorRecords: "aggregator-records",
   aggregatorRuns: "aggregator-runs",
+  /** Forecast jobs, shared by every aggregator replica. */
+  aggregatorForecasts: "aggregator-forecasts",
+  /** Coordinator replicas share the max-deliveries advisories. */
+  coordinatorAdvisories: "coordinator-advisories",
 } as const;
 
 export const BUCKETS = {
   drones: "chartly_drones",
   /** The coordinators' leader lease: one key, compare-and-set, the bucket TTL is the lease. */
   leader: "chartly_leader",
+  /** Drones an operator drained, by drone id: kept until resumed, so a restart stays drained. */
+  drains: "chartly_drains",
   /** The gateway's rate-limit counters, shared by its replicas. */
   rateLimits: "chartly_ratelimits",
 } as const;

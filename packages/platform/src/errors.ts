@@ -52,7 +52,25 @@ export function toAppError(error: unknown): AppError {
       { cause: error },
     );
   }
+  const refused = dataExceptionMessage(error);
+  if (refused) return new AppError("invalid_argument", refused, undefined, { cause: error });
   return new AppError("internal", "internal error", undefined, { cause: error });
+}
+
+/**
+ * Postgres refuses some values a request carried (SQLSTATE class 22, "data exception": a NUL
+ * character, a number or time out of range): that is the caller's input, not a fault, so it is
+ * `invalid_argument`, told in our words rather than the driver's.
+ */
+function dataExceptionMessage(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  if (name !== "PostgresError" || typeof code !== "string" || !code.startsWith("22")) return undefined;
+  if (code === "22021" || code === "22P05")
+    return "a value in the request contains a character that cannot be stored (such as NUL)";
+  if (code === "22003" || code === "22008" || code === "22015")
+    return "a number or time in the request is out of range";
+  return "a value in the request is not valid for the field it is used in";
 }
 
 interface ZodLikeError {

@@ -43,6 +43,22 @@ const STREAM_CONFIGS: Record<keyof typeof STREAMS, Partial<StreamConfig> & { nam
     duplicate_window: nanos(2 * 60_000),
     max_age: nanos(7 * 24 * HOUR_MS),
   },
+  // One message per (spec, series, slot), fitted by one aggregator replica, then removed.
+  forecasts: {
+    ...STREAMS.forecasts,
+    subjects: [...STREAMS.forecasts.subjects],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: nanos(HOUR_MS),
+  },
+  // JetStream announces a job that ran out of deliveries once; kept until a coordinator acts on it.
+  jobAdvisories: {
+    ...STREAMS.jobAdvisories,
+    subjects: [...STREAMS.jobAdvisories.subjects],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    max_age: nanos(7 * 24 * HOUR_MS),
+  },
 };
 
 export async function ensureStreams(
@@ -110,4 +126,9 @@ export async function openDroneBucket(nc: NatsConnection): Promise<KV> {
  */
 export async function openLeaderBucket(nc: NatsConnection, leaseMs: number): Promise<KV> {
   return new Kvm(nc).create(BUCKETS.leader, { ttl: leaseMs, history: 1 });
+}
+
+/** Drained drones, one key per drone id; no TTL, since a drain lasts until it is resumed. */
+export async function openDrainBucket(nc: NatsConnection): Promise<KV> {
+  return new Kvm(nc).create(BUCKETS.drains, { history: 1 });
 }

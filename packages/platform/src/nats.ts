@@ -11,6 +11,9 @@ export async function connectNats(url: string, name: string, logger: Logger): Pr
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1_000,
     waitOnFirstConnect: true,
+    // Otherwise every request builds two errors up front (for their stack traces) that a reply
+    // throws away: a tenth of the gateway's CPU per request. Our RPC errors name what they were.
+    noAsyncTraces: true,
   });
   logger.info({ server: nc.getServer() }, "connected to NATS");
   void (async () => {

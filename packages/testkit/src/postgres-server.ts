@@ -29,6 +29,8 @@ export interface PostgresServer extends AsyncDisposable {
   /** URL of the `postgres` database as superuser. */
   url: string;
   port: number;
+  /** The postmaster's process id while it runs (its backends are its children). */
+  pid(): number | undefined;
   /** Stops the server but keeps its data, as an outage would; `resume()` starts it again. */
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -91,7 +93,15 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     await halt();
     await rm(dir, { recursive: true, force: true });
   };
-  return { url, port, pause: halt, resume: start, stop, [Symbol.asyncDispose]: stop };
+  return {
+    url,
+    port,
+    pid: () => running?.child.pid,
+    pause: halt,
+    resume: start,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }
 
 async function runAsIds(): Promise<{ uid: number; gid: number } | undefined> {

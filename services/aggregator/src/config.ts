@@ -1,5 +1,6 @@
 /** @module The aggregator's environment. */
-import { parseDuration } from "@chartly/contracts";
+import { availableParallelism } from "node:os";
+import { FORECAST_REQUEST_DEADLINE_MS, parseDuration } from "@chartly/contracts";
 import { baseConfigShape, loadConfig as load } from "@chartly/platform";
 import { z } from "zod";
 
@@ -9,6 +10,11 @@ export const ConfigSchema = z.object({
   DATABASE_URL: z.string().min(1),
   /** Record batches (messages) taken from RECORDS per transaction. */
   INGEST_BATCH_MESSAGES: z.coerce.number().int().positive().default(64),
+  /**
+   * Write transactions in flight at once; groups touching the same series wait for each other.
+   * Two keep both of Postgres's cores busy on a small machine while this process prepares the next.
+   */
+  INGEST_CONCURRENCY: z.coerce.number().int().positive().default(2),
   /** How long a pulled message may stay unacknowledged before it is redelivered. */
   INGEST_ACK_WAIT_MS: z.coerce.number().int().positive().default(60_000),
   /** Retention of profiles that set none (`90d`, `5y`); unset keeps their points forever. */
@@ -20,6 +26,23 @@ export const ConfigSchema = z.object({
   ROLLUP_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
   /** How often retention runs. */
   RETENTION_INTERVAL_MS: z.coerce.number().int().positive().default(3_600_000),
+  /** Worker threads that fit forecasts (the fits run at once); one per core by default. */
+  FORECAST_WORKERS: z.coerce.number().int().positive().default(availableParallelism()),
+  /** The latest points of a series a forecast trains on. */
+  FORECAST_MAX_POINTS: z.coerce.number().int().min(10).default(5_000),
+  /** An on-demand forecast whose fit takes longer is stopped and fails; the gateway waits a little longer. */
+  FORECAST_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(FORECAST_REQUEST_DEADLINE_MS)
+    .default(FORECAST_REQUEST_DEADLINE_MS),
+  /** A queued forecast job whose fit takes longer is stopped and fails. */
+  FORECAST_JOB_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
+  /** A forecast job not renewed for this long (its replica died) goes to another replica. */
+  FORECAST_ACK_WAIT_MS: z.coerce.number().int().min(3_000).default(30_000),
+  /** How often the clock of recurring forecasts looks for due slots. */
+  FORECAST_CLOCK_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -22,9 +22,10 @@ import { type Consumer, jetstream } from "@nats-io/jetstream";
 import { Counter } from "prom-client";
 import { z } from "zod";
 import type { Config } from "./config.js";
+import { startForecasting } from "./forecast/forecasting.js";
 import { startIngestLoop } from "./ingest/consumer.js";
 import { keepDeadLetter } from "./ingest/dead-letters.js";
-import { createWriter } from "./ingest/writer.js";
+import { createWriter, prepareWrite } from "./ingest/writer.js";
 import { listDeadLetters, listRecords } from "./queries/records.js";
 import { getObservations, getSeries, listSeries } from "./queries/series.js";
 import { applyRunEvent } from "./runs/events.js";
@@ -70,9 +71,11 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
   const ingest = startIngestLoop({
     consumer: await js.consumers.get(STREAMS.records.name, CONSUMERS.aggregatorRecords),
     nc,
-    write: writer.write,
+    prepare: prepareWrite,
+    write: writer.apply,
     logger,
     maxMessages: config.INGEST_BATCH_MESSAGES,
+    concurrency: config.INGEST_CONCURRENCY,
     onDeadLetter: (letter) => keepDeadLetter(database.sql, letter),
     onWritten: (result) => {
       observations.inc({ outcome: "inserted" }, result.inserted);
@@ -110,10 +113,21 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
   }, config.RETENTION_INTERVAL_MS);
   shutdown.add("retention", async () => clearInterval(retentionTimer));
 
+  const forecasting = await startForecasting(runtime, database.sql, {
+    workers: config.FORECAST_WORKERS,
+    maxPoints: config.FORECAST_MAX_POINTS,
+    requestDeadlineMs: config.FORECAST_REQUEST_TIMEOUT_MS,
+    jobDeadlineMs: config.FORECAST_JOB_TIMEOUT_MS,
+    ackWaitMs: config.FORECAST_ACK_WAIT_MS,
+    clockIntervalMs: config.FORECAST_CLOCK_INTERVAL_MS,
+  });
+  shutdown.add("forecasting", () => forecasting.stop());
+
   const rpc = serveRpc(
     nc,
     "aggregator",
     {
+      ...forecasting.handlers,
       /** Runs retention now (operators; tests). Answers null when another replica is running it. */
       "retention.run": () => retention().then((report) => report ?? null),
       health: () => runtime.health(),

@@ -15,7 +15,8 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { DEAD_LETTER_SUBJECT, type IngestLoop, startIngestLoop } from "../src/ingest/consumer.js";
 import { keepDeadLetter } from "../src/ingest/dead-letters.js";
-import { writeBatches } from "../src/ingest/writer.js";
+import { SeriesCache } from "../src/ingest/series-cache.js";
+import { applyWrite, prepareWrite } from "../src/ingest/writer.js";
 import { listDeadLetters } from "../src/queries/records.js";
 
 const batch = (runId: string, year: number) =>
@@ -36,6 +37,7 @@ describe("the ingest loop", () => {
   let database: Database;
   let writerSql: postgres.Sql;
   let loop: IngestLoop;
+  const cache = new SeriesCache();
   const deadLetters: { reason: string }[] = [];
 
   const stored = async () => Number((await database.sql`select count(*) as n from observations`)[0]?.n);
@@ -57,7 +59,9 @@ describe("the ingest loop", () => {
     loop = startIngestLoop({
       consumer: await jetstream(nc).consumers.get(STREAMS.records.name, CONSUMERS.aggregatorRecords),
       nc,
-      write: (batches) => writeBatches(writerSql, batches),
+      prepare: prepareWrite,
+      write: (prepared) => applyWrite(writerSql, prepared, cache),
+      concurrency: 2,
       logger: pino({ level: "silent" }),
       maxMessages: 10,
       onDeadLetter: (letter) => keepDeadLetter(database.sql, letter),
@@ -119,5 +123,37 @@ describe("the ingest loop", () => {
       (await stored()) === 2 ? true : undefined,
     );
     await waitFor("the loop to be healthy again", async () => (loop.healthy() ? true : undefined));
+  });
+  it("writes groups at once but keeps the order of writes to the same series", async () => {
+    const js = jetstream(nc);
+    const point = (series: string, value: number, n: number) =>
+      JSON.stringify({
+        tenant: "t1",
+        profileId: "ordered",
+        runId: "r3",
+        batch: n,
+        units: {},
+        records: [{ key: series, time: "2024-01-01T00:00:00Z", dims: { series }, measures: { v: value } }],
+      });
+    // Groups of at most 10 messages, two transactions at once: "hot" is revised in every group,
+    // the others are each written once, in parallel with whatever else is in flight.
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < 60; i++) {
+      pending.push(js.publish("chartly.records.t1.ordered", point(i % 2 === 0 ? "hot" : `cold-${i}`, i, i)));
+    }
+    await Promise.all(pending);
+    const rows = await waitFor("every point stored", async () => {
+      const found = await database.sql<{ series: string; value: number }[]>`
+        select s.dims->>'series' as series, o.value from observations o join series s on s.id = o.series_id
+        where s.profile_id = 'ordered'`;
+      return found.length === 31 ? found : undefined;
+    });
+    // The last value published for "hot" wins, whatever the grouping and the concurrency.
+    expect(rows.find((r) => r.series === "hot")?.value).toBe(58);
+    expect(rows.filter((r) => r.series.startsWith("cold-")).length).toBe(30);
+    const [run] = await database.sql<
+      { n: string }[]
+    >`select count(*) as n from series where profile_id = 'ordered'`;
+    expect(Number(run?.n)).toBe(31);
   });
 });

@@ -147,9 +147,17 @@ describe("series queries", () => {
       { interval: "1d", agg: "first" },
       { interval: "2h", agg: "max", from: "2024-01-02T00:00:00Z", to: "2024-01-03T00:00:00Z" },
     ];
-    // A series of its own, so the other tests' data stays as it was.
+    // A series of its own, so the other tests' data stays as it was: four points an hour (the
+    // hourly series' value repeated), dense enough to keep rollups.
     const [water] = data();
-    const rolled = (water as RecordBatch).records.map((r) => ({ ...r, dims: { station: "RL" } }));
+    const rolled = (water as RecordBatch).records.flatMap((r) =>
+      [0, 15, 30, 45].map((minute) => ({
+        ...r,
+        key: `${r.key}:${minute}`,
+        time: new Date(Date.parse(r.time) + minute * 60_000).toISOString(),
+        dims: { station: "RL" },
+      })),
+    );
     await writeBatches(database.sql, [{ ...(water as RecordBatch), profileId: "rolled", records: rolled }]);
     const page = await listSeries(database.sql, "t1", SeriesQuerySchema.parse({ profile: "rolled" }));
     const rolledId = page.items[0]?.id as number;
@@ -157,8 +165,13 @@ describe("series queries", () => {
     const pending = await answers();
     expect(await refreshAllRollups(database.sql)).toBeGreaterThan(0);
     const [rollups] =
-      await database.sql`select count(*)::int as n from observation_rollups where series_id = ${waterId}`;
+      await database.sql`select count(*)::int as n from observation_rollups where series_id = ${rolledId}`;
     expect(rollups?.n).toBe(96);
+    // The hourly series is too sparse for rollups: none are kept, and its answers come from its points.
+    const [sparse] = await database.sql<{ rollups: boolean; n: number }[]>`
+      select s.rollups, (select count(*)::int from observation_rollups r where r.series_id = s.id) as n
+      from series s where s.id = ${waterId}`;
+    expect(sparse).toEqual({ rollups: false, n: 0 });
     expect(await answers()).toEqual(pending);
     // New points after the refresh: the hours before them come from rollups, the rest from raw points.
     await writeBatches(database.sql, [
@@ -184,6 +197,55 @@ describe("series queries", () => {
     expect(mixed.map((m) => m.value)).toEqual([40, 40, 40, 99]);
     await refreshAllRollups(database.sql);
     expect(await observations(rolledId, { interval: "1d", agg: "max" })).toEqual(mixed);
+  });
+
+  it("starts keeping rollups, from the first point, when a sparse series becomes dense", async () => {
+    const point = (i: number, minute: number) => ({
+      key: `d${i}:${minute}`,
+      time: new Date(START + i * HOUR + minute * 60_000).toISOString(),
+      dims: { station: "DN" },
+      measures: { level: (i % 7) * 10 + minute },
+    });
+    const write = (runId: string, records: RecordBatch["records"]) =>
+      writeBatches(database.sql, [
+        { tenant: "t1", profileId: "densifying", runId, batch: 0, units: {}, records },
+      ]);
+    await write(
+      "d1",
+      Array.from({ length: 48 }, (_, i) => point(i, 0)),
+    );
+    const page = await listSeries(database.sql, "t1", SeriesQuerySchema.parse({ profile: "densifying" }));
+    const id = page.items[0]?.id as number;
+    const state = async () =>
+      (
+        await database.sql<{ rollups: boolean; marked: boolean; n: number }[]>`
+        select s.rollups, s.rollup_from is not null as marked,
+               (select count(*)::int from observation_rollups r where r.series_id = s.id) as n
+        from series s where s.id = ${id}`
+      )[0];
+    const queries = [
+      { interval: "1d", agg: "avg" },
+      { interval: "6h", agg: "count" },
+      { interval: "3h", agg: "last" },
+      { interval: "1d", agg: "min", from: "2024-01-01T05:00:00Z" },
+    ];
+    const answers = async () => Promise.all(queries.map((q) => observations(id, q)));
+
+    await refreshAllRollups(database.sql);
+    expect(await state()).toEqual({ rollups: false, marked: false, n: 0 });
+    const sparseAnswers = await answers();
+    expect(sparseAnswers[1]?.map((b) => b.value)).toEqual([6, 6, 6, 6, 6, 6, 6, 6]);
+
+    // Ten more points in every hour: now dense. Before the refresh every answer comes from points.
+    await write(
+      "d2",
+      Array.from({ length: 48 }, (_, i) => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((m) => point(i, m))).flat(),
+    );
+    const before = await answers();
+    expect(before[1]?.map((b) => b.value)).toEqual([66, 66, 66, 66, 66, 66, 66, 66]);
+    await refreshAllRollups(database.sql);
+    expect(await state()).toEqual({ rollups: true, marked: false, n: 48 });
+    expect(await answers()).toEqual(before);
   });
 
   it("downsamples for charts without losing the peaks", async () => {

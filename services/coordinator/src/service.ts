@@ -7,6 +7,7 @@ import type { StoredProfile } from "@chartly/contracts";
 import { createDatabase, waitForDatabase } from "@chartly/db";
 import {
   ensureStreams,
+  openDrainBucket,
   openDroneBucket,
   type Runtime,
   rpcClient,
@@ -16,7 +17,7 @@ import {
 import { jetstream } from "@nats-io/jetstream";
 import { Counter, Gauge } from "prom-client";
 import type { Config } from "./config.js";
-import { watchMaxDeliveries } from "./fleet/advisories.js";
+import { consumeMaxDeliveries } from "./fleet/advisories.js";
 import { fleetHandlers } from "./fleet/handlers.js";
 import { runHandlers } from "./runs/handlers.js";
 import { RunKeeper } from "./runs/keeper.js";
@@ -46,9 +47,10 @@ export async function startCoordinator(config: Config): Promise<Coordinator> {
   shutdown.add("database", () => database.close());
   runtime.addCheck("postgres", () => database.sql`select 1`);
   await waitForDatabase(database.sql, logger);
-  const jsm = await ensureStreams(nc);
+  const jsm = await ensureStreams(nc, ["jobs", "records", "events", "jobAdvisories"]);
   const js = jetstream(nc);
   const drones = await openDroneBucket(nc);
+  const drains = await openDrainBucket(nc);
   const rpc = rpcClient(nc);
   const dispatcher = new Dispatcher(database.sql, js, logger);
   const keeper = new RunKeeper(database.sql, js, dispatcher, logger, {
@@ -126,8 +128,8 @@ export async function startCoordinator(config: Config): Promise<Coordinator> {
   clock.start();
   shutdown.add("clock", () => clock.stop());
 
-  const advisories = watchMaxDeliveries(nc, jsm, keeper, logger);
-  shutdown.add("advisories", async () => advisories.unsubscribe());
+  const advisories = await consumeMaxDeliveries(js, jsm, keeper, logger);
+  shutdown.add("advisories", () => advisories.stop());
 
   const server = serveRpc(
     nc,
@@ -141,7 +143,7 @@ export async function startCoordinator(config: Config): Promise<Coordinator> {
         logger,
         onQueued: () => queuedTotal.inc({ trigger: "manual" }),
       }),
-      ...fleetHandlers({ nc, drones, livenessMs: config.DRONE_LIVENESS_MS }),
+      ...fleetHandlers({ nc, drones, drains, livenessMs: config.DRONE_LIVENESS_MS }),
       ...scheduleHandlers({ sql: database.sql, rpc }),
     },
     { logger, metrics: runtime.metrics },

@@ -12,7 +12,7 @@ import { type JetStreamManager, jetstream } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import { watchMaxDeliveries } from "../src/fleet/advisories.js";
+import { consumeMaxDeliveries } from "../src/fleet/advisories.js";
 import { RunKeeper } from "../src/runs/keeper.js";
 import { queuedRunsSince } from "../src/runs/store.js";
 import { Dispatcher } from "../src/scheduler/dispatcher.js";
@@ -63,7 +63,7 @@ describe("the run keeper", () => {
   beforeEach(async () => {
     nats = await startNatsServer();
     nc = await connect({ servers: nats.url });
-    jsm = await ensureStreams(nc);
+    jsm = await ensureStreams(nc, ["jobs", "records", "events", "jobAdvisories"]);
     testDb = await createTestDatabase(inject("databaseAdminUrl"));
     database = createDatabase(testDb.url, { max: 3 });
     dispatcher = new Dispatcher(database.sql, jetstream(nc), silent);
@@ -207,13 +207,12 @@ describe("the run keeper", () => {
     expect(await queuedRunsSince(database.sql, new Date(Date.now() - 60_000))).toEqual([]);
   });
 
-  it("declares a run dead when JetStream gives up delivering its job", async () => {
+  it("declares a run dead when JetStream gives up delivering its job, even while no coordinator listened", async () => {
     await ensurePullConsumer(jsm, "JOBS", "drones-default", {
       filterSubject: "chartly.jobs.default",
       ackWaitMs: 300,
       maxDeliver: 2,
     });
-    const advisories = watchMaxDeliveries(nc, jsm, keeper, silent);
     const runId = "crashy@20260301T100000Z";
     await dispatcher.dispatch(profile("crashy"), {
       id: runId,
@@ -227,11 +226,20 @@ describe("the run keeper", () => {
     expect((await consumer.next({ expires: 2_000 }))?.info.deliveryCount).toBe(2);
     // JetStream notices the exhausted message when a drone asks for the next job.
     expect(await consumer.next({ expires: 2_000 })).toBeNull();
+    // The advisory waits in its stream until a coordinator consumes it.
+    await waitFor("the advisory to be kept", async () =>
+      (await jsm.streams.info("JOBS_ADVISORIES")).state.messages === 1 ? true : undefined,
+    );
+    expect((await row(runId))?.status).toBe("queued");
+    const advisories = await consumeMaxDeliveries(jetstream(nc), jsm, keeper, silent);
     const dead = await waitFor("the run to be dead", async () => {
       const current = await row(runId);
       return current?.status === "dead" ? current : undefined;
     });
-    advisories.unsubscribe();
+    await advisories.stop();
+    await waitFor("the advisory to be acked", async () =>
+      (await jsm.streams.info("JOBS_ADVISORIES")).state.messages === 0 ? true : undefined,
+    );
     expect(dead.error_code).toBe("max_deliveries");
     expect((await jsm.streams.info("JOBS")).state.messages).toBe(0);
     expect((await events(runId)).at(-1)).toMatchObject({

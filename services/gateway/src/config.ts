@@ -1,4 +1,4 @@
-/** @module The gateway's environment. Secrets (`AUTH_JWT_HS256_SECRET`, `DATABASE_URL`) may be given as `<NAME>_FILE`. */
+/** @module The gateway's environment. Secrets (`AUTH_JWT_HS256_SECRET`, `DRONE_LEASE_SECRET`, `DATABASE_URL`) may be given as `<NAME>_FILE`. */
 import { DEFAULT_TENANT } from "@chartly/contracts";
 import { baseConfigShape, ConfigError, envBoolean, loadConfig as load } from "@chartly/platform";
 import { z } from "zod";
@@ -80,6 +80,12 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(2400),
   /** Take the client address from the last X-Forwarded-For entry (behind a trusted proxy only). */
   TRUST_PROXY: envBoolean(false),
+
+  /**
+   * Signs the leases edge drones hold (HMAC-SHA256); the same on every replica, so any replica
+   * accepts a lease another granted. Without it the drone API answers 503.
+   */
+  DRONE_LEASE_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

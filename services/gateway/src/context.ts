@@ -6,6 +6,7 @@ import type { AuditLog } from "./audit/store.js";
 import type { AccessRule } from "./auth/access.js";
 import type { KeyStore } from "./auth/key-store.js";
 import type { Principal } from "./auth/principal.js";
+import type { DroneBroker } from "./drones/broker.js";
 
 export interface GatewayEnv {
   Variables: {
@@ -32,6 +33,8 @@ export interface Deps {
   js: () => JetStreamClient;
   /** Aborted when the gateway shuts down, so long-lived answers (SSE) end. */
   closing: AbortSignal;
+  /** The drone API's side of NATS; throws `unavailable` until ready or when it is not configured. */
+  droneBroker: () => DroneBroker;
 }
 
 export const callerOf = (c: Context<GatewayEnv>): RpcContext => c.get("rpcContext");

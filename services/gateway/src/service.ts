@@ -21,7 +21,12 @@ import { KeyStore } from "./auth/key-store.js";
 import { FileKeySource } from "./auth/keys-file.js";
 import { authRequired, type Config } from "./config.js";
 import type { Deps } from "./context.js";
+import { DroneBroker } from "./drones/broker.js";
+import { LeaseSigner } from "./drones/lease-token.js";
 import { KvRateLimiter, type RateLimiter } from "./limits/rate-limit.js";
+import { registerDroneHeartbeat } from "./routes/drone_heartbeat.js";
+import { registerDroneLeases } from "./routes/drone_leases.js";
+import { registerDroneOutbox } from "./routes/drone_outbox.js";
 import { registerFleetRoutes } from "./routes/fleet.js";
 import { registerHealthRoute } from "./routes/health.js";
 import { registerV1AuditList } from "./routes/v1_audit_list.js";
@@ -29,6 +34,14 @@ import { registerV1DeadLettersList } from "./routes/v1_deadletters_list.js";
 import { registerV1DronesGet } from "./routes/v1_drones_get.js";
 import { registerV1DronesList } from "./routes/v1_drones_list.js";
 import { registerV1EventsStream } from "./routes/v1_events_stream.js";
+import { registerV1ForecastsCreate } from "./routes/v1_forecasts_create.js";
+import { registerV1ForecastsDelete } from "./routes/v1_forecasts_delete.js";
+import { registerV1ForecastsGet } from "./routes/v1_forecasts_get.js";
+import { registerV1ForecastsList } from "./routes/v1_forecasts_list.js";
+import { registerV1ForecastsReplace } from "./routes/v1_forecasts_replace.js";
+import { registerV1ForecastsRun } from "./routes/v1_forecasts_run.js";
+import { registerV1ForecastsRunsGet } from "./routes/v1_forecasts_runs_get.js";
+import { registerV1ForecastsUpdate } from "./routes/v1_forecasts_update.js";
 import { registerV1IngestPush } from "./routes/v1_ingest_push.js";
 import { registerV1KeysCreate } from "./routes/v1_keys_create.js";
 import { registerV1KeysList } from "./routes/v1_keys_list.js";
@@ -36,9 +49,13 @@ import { registerV1KeysRevoke } from "./routes/v1_keys_revoke.js";
 import { registerV1ProfilesGet } from "./routes/v1_profiles_get.js";
 import { registerV1ProfilesList } from "./routes/v1_profiles_list.js";
 import { registerV1ProfilesRunNow } from "./routes/v1_profiles_runNow.js";
+import { registerV1ProfilesSchema } from "./routes/v1_profiles_schema.js";
+import { registerV1ProfilesValidate } from "./routes/v1_profiles_validate.js";
 import { registerV1RecordsList } from "./routes/v1_records_list.js";
 import { registerV1RunsGet } from "./routes/v1_runs_get.js";
 import { registerV1RunsList } from "./routes/v1_runs_list.js";
+import { registerV1SeriesForecast } from "./routes/v1_series_forecast.js";
+import { registerV1SeriesForecasts } from "./routes/v1_series_forecasts.js";
 import { registerV1SeriesGet } from "./routes/v1_series_get.js";
 import { registerV1SeriesList } from "./routes/v1_series_list.js";
 import { registerV1SeriesObservations } from "./routes/v1_series_observations.js";
@@ -59,6 +76,8 @@ export interface GatewayIo {
   closing?: AbortSignal | undefined;
   /** Absent when RATE_LIMIT_ENABLED is false. */
   limiter?: RateLimiter | undefined;
+  /** The drone API's broker; absent (the API answers 503) without DRONE_LEASE_SECRET. */
+  droneBroker?: (() => DroneBroker) | undefined;
 }
 
 /** Builds the whole app: credential sources, middleware and every route. */
@@ -93,6 +112,14 @@ export async function createApp(
     logger: io.logger,
     js: io.js,
     closing: io.closing ?? new AbortController().signal,
+    droneBroker:
+      io.droneBroker ??
+      (() => {
+        throw new AppError(
+          "unavailable",
+          "the drone API is off on this gateway: set DRONE_LEASE_SECRET (the same on every replica)",
+        );
+      }),
   };
   const app = newApp({
     auth: {
@@ -117,6 +144,9 @@ export async function createApp(
 
   registerHealthRoute(app, deps, self);
   registerV1ProfilesList(app, deps);
+  // Before profiles.get, whose {id} would otherwise take "schema".
+  registerV1ProfilesSchema(app);
+  registerV1ProfilesValidate(app, deps);
   registerV1ProfilesGet(app, deps);
   registerV1ProfilesRunNow(app, deps);
   registerV1RunsList(app, deps);
@@ -126,6 +156,16 @@ export async function createApp(
   registerV1SeriesList(app, deps);
   registerV1SeriesGet(app, deps);
   registerV1SeriesObservations(app, deps);
+  registerV1SeriesForecast(app, deps);
+  registerV1SeriesForecasts(app, deps);
+  registerV1ForecastsList(app, deps);
+  registerV1ForecastsCreate(app, deps);
+  registerV1ForecastsRunsGet(app, deps);
+  registerV1ForecastsGet(app, deps);
+  registerV1ForecastsUpdate(app, deps);
+  registerV1ForecastsReplace(app, deps);
+  registerV1ForecastsDelete(app, deps);
+  registerV1ForecastsRun(app, deps);
   registerV1RecordsList(app, deps);
   registerV1DeadLettersList(app, deps);
   registerV1KeysCreate(app, deps);
@@ -135,6 +175,9 @@ export async function createApp(
   registerV1EventsStream(app, deps);
   registerV1IngestPush(app, deps);
   registerFleetRoutes(app, deps);
+  registerDroneHeartbeat(app, deps);
+  registerDroneLeases(app, deps);
+  registerDroneOutbox(app, deps);
   return app;
 }
 
@@ -143,6 +186,7 @@ export async function startGateway(config: Config): Promise<Gateway> {
   let client: RpcClient | undefined;
   let limiter: RateLimiter | undefined;
   let js: JetStreamClient | undefined;
+  let broker: DroneBroker | undefined;
   const closing = new AbortController();
   const database = createDatabase(config.DATABASE_URL, { max: 10, appName: "chartly-gateway" });
   // The app is built before NATS connects; requests in that window get a clear 503.
@@ -170,6 +214,12 @@ export async function startGateway(config: Config): Promise<Gateway> {
     logger: bootLogger,
     limiter: lateLimiter,
     closing: closing.signal,
+    droneBroker: config.DRONE_LEASE_SECRET
+      ? () => {
+          if (!broker) throw new AppError("unavailable", "the gateway is starting");
+          return broker;
+        }
+      : undefined,
   };
   const app = await createApp(config, io, () => {
     if (!runtime) throw new Error("gateway starting");
@@ -195,6 +245,9 @@ export async function startGateway(config: Config): Promise<Gateway> {
   }
   await ensureStreams(started.nc, ["records", "events"]);
   js = jetstream(started.nc);
+  if (config.DRONE_LEASE_SECRET) {
+    broker = await DroneBroker.open(started.nc, new LeaseSigner(config.DRONE_LEASE_SECRET));
+  }
   client = rpcClient(started.nc, config.RPC_TIMEOUT_MS);
   started.logger.info(
     { port: started.httpPort, authRequired: authRequired(config), rateLimits: config.RATE_LIMIT_ENABLED },

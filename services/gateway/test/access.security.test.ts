@@ -48,7 +48,7 @@ describe("the route × role matrix", () => {
     // Everything the app answers under /api/v1 is declared with its schemas (the document itself aside).
     const registered = app.routes
       .filter((r) => r.method !== "ALL" && r.path.startsWith("/api/v1/") && r.path !== "/api/v1/openapi.json")
-      .map((r) => `${r.method} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}")}`);
+      .map((r) => `${r.method} ${r.path.replace(/\/:(\w+)(\{[^}]*\})?/g, "/{$1}")}`);
     expect(documented.map((o) => `${o.method} ${o.path}`).sort()).toEqual([...new Set(registered)].sort());
     expect(documented.length).toBeGreaterThanOrEqual(16);
     for (const { path, method, op } of documented) {
@@ -66,7 +66,7 @@ describe("the route × role matrix", () => {
       .map((r) => `${r.method} ${r.path}`)
       .filter((route) => {
         const [method = "", path = ""] = route.split(" ");
-        return !findRule(method, path.replace(/:\w+(\{[^}]*\})?/g, "x"));
+        return !findRule(method, path.replace(/\/:\w+(\{[^}]*\})?/g, "/x"));
       });
     expect(missing).toEqual([]);
   });

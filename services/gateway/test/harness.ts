@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ValidateProfileRequestSchema, validateProfileText } from "@chartly/contracts";
 import {
   AppError,
   ensureStreams,
@@ -102,6 +103,11 @@ export function serveStandIns(nc: NatsConnection, seen: RpcContext[] = []): RpcS
       {
         health: health("registry"),
         "profiles.list": (_p, ctx) => [profile(log(ctx))],
+        // The registry's own check: it is pure, so the stand-in runs the real one.
+        "profiles.validate": (payload) => {
+          const { yaml, file } = ValidateProfileRequestSchema.parse(payload);
+          return validateProfileText(yaml, file);
+        },
         "profiles.get": (payload, ctx) => {
           const tenant = log(ctx);
           const { id } = payload as { id: string };

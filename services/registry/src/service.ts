@@ -1,7 +1,13 @@
 /** @module The registry's composition root: store, folder loader and watcher, RPC, events. */
 import { watch } from "node:fs";
 import { resolve } from "node:path";
-import { eventSubject, formatProblem, type ProfileProblem } from "@chartly/contracts";
+import {
+  eventSubject,
+  formatProblem,
+  type ProfileProblem,
+  ValidateProfileRequestSchema,
+  validateProfileText,
+} from "@chartly/contracts";
 import { createDatabase, waitForDatabase } from "@chartly/db";
 import {
   AppError,
@@ -114,6 +120,11 @@ export async function startRegistry(config: Config): Promise<Registry> {
         return profile;
       },
       "profiles.problems": () => problems,
+      /** Checks a profile's text without saving it; problems are an answer, not an error. */
+      "profiles.validate": (payload) => {
+        const { yaml, file } = ValidateProfileRequestSchema.parse(payload);
+        return validateProfileText(yaml, file);
+      },
     },
     { logger, metrics: runtime.metrics },
   );

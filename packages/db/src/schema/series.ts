@@ -2,6 +2,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   doublePrecision,
   index,
   integer,
@@ -29,6 +30,11 @@ export const series = pgTable(
     obsCount: bigint("obs_count", { mode: "number" }).notNull().default(0),
     /** Earliest point written since the hourly rollups were last refreshed; null when they are current. */
     rollupFrom: timestamp("rollup_from", { withTimezone: true }),
+    /**
+     * Whether hourly rollups are kept: only once the series holds more than two points an hour
+     * on average; for sparser series they would be as large as the points they summarise.
+     */
+    rollups: boolean("rollups").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
   (t) => [

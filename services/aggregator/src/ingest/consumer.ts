@@ -18,39 +18,57 @@ export interface IngestLoop {
   stop(): Promise<void>;
 }
 
-export function startIngestLoop(options: {
+/** What the loop needs of a write: the things it touches, to keep writes to them in order. */
+export interface Touching {
+  readonly touches: ReadonlySet<string>;
+}
+
+export function startIngestLoop<P extends Touching>(options: {
   consumer: Consumer;
   nc: NatsConnection;
-  write: (batches: RecordBatch[]) => Promise<WriteResult>;
+  /** Gathers a group of batches for one transaction (synchronous, on this thread). */
+  prepare: (batches: RecordBatch[]) => P;
+  /** Applies a prepared group in one transaction. */
+  write: (prepared: P) => Promise<WriteResult>;
   logger: Logger;
   maxMessages: number;
+  /**
+   * Transactions in flight at once. Groups that touch the same series or record keys never run
+   * together (the later waits), so a later value can never be overwritten by an earlier one.
+   */
+  concurrency?: number;
   onWritten?: (result: WriteResult, messages: number) => void;
   /** Keeps a rejected message where people can see it (the API); failures are logged, not fatal. */
   onDeadLetter?: (letter: DeadLetter) => Promise<void>;
 }): IngestLoop {
-  const { consumer, nc, write, logger } = options;
+  const { consumer, nc, prepare, write, logger } = options;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
   let running = true;
   let healthy = true;
-  let wake: (() => void) | undefined;
+  const sleepers = new Set<() => void>();
 
+  /** A pause that stop() cuts short. */
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
+      const wake = () => {
         clearTimeout(timer);
+        sleepers.delete(wake);
         resolve();
       };
+      const timer = setTimeout(wake, ms);
+      sleepers.add(wake);
     });
 
   let backoff = 250;
-  /** Writes one group and settles its messages; never throws. */
-  const writeGroup = async (batches: RecordBatch[], messages: JsMsg[]): Promise<void> => {
+  /** Writes one group and settles its messages; never throws; says whether the group was stored. */
+  const writeGroup = async (prepared: P, messages: JsMsg[]): Promise<boolean> => {
     try {
-      const result = await write(batches);
+      const result = await write(prepared);
       for (const msg of messages) msg.ack();
       healthy = true;
       backoff = 250;
       options.onWritten?.(result, messages.length);
+      return true;
     } catch (error) {
       healthy = false;
       logger.error({ err: error, retryInMs: backoff }, "writing record batches failed; will retry");
@@ -58,15 +76,56 @@ export function startIngestLoop(options: {
       for (const msg of messages) msg.nak(backoff);
       await sleep(backoff);
       backoff = Math.min(backoff * 2, 10_000);
+      return false;
     }
   };
 
-  // Two stages overlap: while one group is written, the next is fetched and parsed. A group is
-  // what arrives without a pause of more than LINGER_MS (up to maxMessages), so a short backlog
-  // is written at once rather than when the pull request expires, and a long one in full groups.
-  // At most one write is in flight, so a failing database stops the pulling after one more group.
+  /** Writes in flight, with what each touches. */
+  const inflight = new Map<Promise<boolean>, ReadonlySet<string>>();
+  const overlaps = (touches: ReadonlySet<string>): Promise<boolean>[] => {
+    const blocking: Promise<boolean>[] = [];
+    for (const [promise, other] of inflight) {
+      const [small, large] = touches.size <= other.size ? [touches, other] : [other, touches];
+      for (const key of small) {
+        if (large.has(key)) {
+          blocking.push(promise);
+          break;
+        }
+      }
+    }
+    return blocking;
+  };
+  /** Starts a write once a slot is free and nothing in flight touches what it touches. */
+  const launch = async (prepared: P, messages: JsMsg[]): Promise<void> => {
+    for (;;) {
+      // After a failure, one write at a time until a write succeeds again.
+      const limit = healthy ? concurrency : 1;
+      if (inflight.size >= limit) {
+        await Promise.race(inflight.keys());
+        continue;
+      }
+      const blocking = overlaps(prepared.touches);
+      if (blocking.length > 0) {
+        // If an earlier write of the same things failed, it will be redelivered: this group goes
+        // back too, so that it is not applied before the earlier one.
+        if ((await Promise.all(blocking)).includes(false)) {
+          for (const msg of messages) msg.nak(backoff);
+          return;
+        }
+        continue;
+      }
+      break;
+    }
+    const promise: Promise<boolean> = writeGroup(prepared, messages).finally(() => inflight.delete(promise));
+    inflight.set(promise, prepared.touches);
+  };
+
+  // The stages overlap: while groups are written, the next is fetched, parsed and prepared. A
+  // group is what arrives without a pause of more than LINGER_MS (up to maxMessages), so a short
+  // backlog is written at once rather than when the pull request expires, and a long one in full
+  // groups. At most `concurrency` writes are in flight, so a failing database stops the pulling
+  // after a few more groups.
   const loop = (async () => {
-    let writing: Promise<void> = Promise.resolve();
     while (running) {
       try {
         const fetched = await consumer.fetch({ max_messages: options.maxMessages, expires: 1_000 });
@@ -99,8 +158,7 @@ export function startIngestLoop(options: {
               await deadLetter(nc, msg, parsed.reason, logger, options.onDeadLetter);
             }
           }
-          await writing;
-          if (good.length > 0) writing = writeGroup(batches, good);
+          if (good.length > 0) await launch(prepare(batches), good);
         }
       } catch (error) {
         if (!running) break;
@@ -108,14 +166,14 @@ export function startIngestLoop(options: {
         await sleep(1_000);
       }
     }
-    await writing;
+    await Promise.all(inflight.keys());
   })();
 
   return {
     healthy: () => healthy,
     async stop() {
       running = false;
-      wake?.();
+      for (const wake of [...sleepers]) wake();
       await loop;
     },
   };

@@ -26,8 +26,16 @@ export class SeriesCache {
     this.ids.clear();
   }
 
-  /** Ids for every identity in `refs`; creates the series that do not exist yet. */
-  async resolve(sql: Sql | TransactionSql, refs: Map<string, SeriesRef>): Promise<Map<string, number>> {
+  /**
+   * Ids for every identity in `refs`; creates the series that do not exist yet. Inside a
+   * transaction, pass `learned`: the new ids are collected there and only remembered (`learn`)
+   * once the transaction has committed, so a rolled-back series is never served from memory.
+   */
+  async resolve(
+    sql: Sql | TransactionSql,
+    refs: Map<string, SeriesRef>,
+    learned?: Map<string, number>,
+  ): Promise<Map<string, number>> {
     const result = new Map<string, number>();
     const missing: SeriesRef[] = [];
     for (const [identity, ref] of refs) {
@@ -52,13 +60,20 @@ export class SeriesCache {
       on conflict (tenant_id, profile_id, measure, dims_key)
         do update set unit = coalesce(excluded.unit, series.unit)
       returning id, tenant_id, profile_id, measure, dims_key`;
-    if (this.ids.size + rows.length > this.maxSize) this.ids.clear();
+    const found = learned ?? new Map<string, number>();
     for (const row of rows) {
       const identity = seriesIdentity(row.tenant_id, row.profile_id, row.measure, row.dims_key);
       const id = Number(row.id);
       result.set(identity, id);
-      this.ids.set(identity, id);
+      found.set(identity, id);
     }
+    if (!learned) this.learn(found);
     return result;
+  }
+
+  /** Remembers ids of series known to exist (committed). */
+  learn(ids: Map<string, number>): void {
+    if (this.ids.size + ids.size > this.maxSize) this.ids.clear();
+    for (const [identity, id] of ids) this.ids.set(identity, id);
   }
 }

@@ -24,7 +24,7 @@ export interface WriteResult {
   records: number;
 }
 
-interface RecordRow {
+export interface RecordRow {
   tenant: string;
   profileId: string;
   key: string;
@@ -33,8 +33,7 @@ interface RecordRow {
   runId: string;
 }
 
-interface Point {
-  identity: string;
+export interface Point {
   ts: string;
   value: number;
   runId: string;
@@ -48,10 +47,15 @@ const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": 
 /** A writer that remembers series ids between writes. */
 export function createWriter(sql: Sql): {
   write(batches: RecordBatch[]): Promise<WriteResult>;
+  apply(prepared: PreparedWrite): Promise<WriteResult>;
   cache: SeriesCache;
 } {
   const cache = new SeriesCache();
-  return { cache, write: (batches) => writeBatches(sql, batches, cache) };
+  return {
+    cache,
+    write: (batches) => applyWrite(sql, prepareWrite(batches), cache),
+    apply: (prepared) => applyWrite(sql, prepared, cache),
+  };
 }
 
 export async function writeBatches(
@@ -59,19 +63,37 @@ export async function writeBatches(
   batches: RecordBatch[],
   cache: SeriesCache = new SeriesCache(),
 ): Promise<WriteResult> {
+  return applyWrite(sql, prepareWrite(batches), cache);
+}
+
+/**
+ * Record batches gathered for one transaction: points by series and time (the last value wins
+ * within one write, as it would across two writes), non-numeric records by key, and everything
+ * the write touches, so that writes touching the same things can be kept in order.
+ */
+export interface PreparedWrite {
+  /** Series identities and record keys this write changes. */
+  readonly touches: ReadonlySet<string>;
+  readonly refs: Map<string, SeriesRef>;
+  readonly points: Map<string, Map<string, Point>>;
+  readonly perRun: Map<string, number>;
+  readonly recordRows: Map<string, RecordRow>;
+  readonly received: number;
+  readonly years: Set<number>;
+}
+
+export function prepareWrite(batches: RecordBatch[]): PreparedWrite {
   const refs = new Map<string, SeriesRef>();
-  // Last value wins within one write, as it would across two writes; keyed per series then time.
   const points = new Map<string, Map<string, Point>>();
-  const perRun: WriteResult["perRun"] = new Map();
+  const perRun = new Map<string, number>();
   const recordRows = new Map<string, RecordRow>();
   let received = 0;
   const years = new Set<number>();
   for (const batch of batches) {
-    const runStats = perRun.get(batch.runId) ?? { received: 0, inserted: 0, updated: 0 };
-    perRun.set(batch.runId, runStats);
+    let runReceived = perRun.get(batch.runId) ?? 0;
     for (const record of batch.records) {
       if (Object.keys(record.measures).length === 0) {
-        recordRows.set(`${batch.tenant}\u0000${batch.profileId}\u0000${record.key}`, {
+        recordRows.set(`r\u0000${batch.tenant}\u0000${batch.profileId}\u0000${record.key}`, {
           tenant: batch.tenant,
           profileId: batch.profileId,
           key: record.key,
@@ -102,32 +124,64 @@ export async function writeBatches(
             });
           }
         }
-        byTime.set(record.time, { identity, ts: record.time, value, runId: batch.runId });
-        runStats.received++;
+        byTime.set(record.time, { ts: record.time, value, runId: batch.runId });
+        runReceived++;
         received++;
       }
       if (key !== undefined) years.add(utcYear(record.time));
     }
+    perRun.set(batch.runId, runReceived);
   }
+  const touches = new Set<string>(points.keys());
+  for (const key of recordRows.keys()) touches.add(key);
+  return { touches, refs, points, perRun, recordRows, received, years };
+}
+
+/** Serialisation failures and deadlocks between concurrent writes: the transaction is retried. */
+const RETRYABLE = new Set(["40001", "40P01"]);
+
+export async function applyWrite(
+  sql: Sql,
+  prepared: PreparedWrite,
+  cache: SeriesCache,
+): Promise<WriteResult> {
+  const { refs, points, recordRows, received, years } = prepared;
+  const perRun: WriteResult["perRun"] = new Map();
+  for (const [runId, n] of prepared.perRun) perRun.set(runId, { received: n, inserted: 0, updated: 0 });
   const result: WriteResult = { received, inserted: 0, updated: 0, unchanged: 0, perRun, records: 0 };
   if (received === 0 && recordRows.size === 0) return result;
 
   await ensurePartitions(sql, years);
-  try {
-    await merge();
-  } catch (error) {
-    // A partition dropped by retention elsewhere: forget what we knew, so the retry recreates it.
-    if ((error as { code?: string }).code === "23514") forgetPartitions(sql);
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    const learned = new Map<string, number>();
+    try {
+      await merge(learned);
+      cache.learn(learned);
+      break;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      // A partition dropped by retention elsewhere: forget what we knew, so the retry recreates it.
+      if (code === "23514") forgetPartitions(sql);
+      // A series the cache knew is gone (deleted elsewhere): resolve every id afresh next time.
+      if (code === "23503") cache.clear();
+      if (!(code && RETRYABLE.has(code)) || attempt >= 5) throw error;
+      result.inserted = 0;
+      result.updated = 0;
+      result.records = 0;
+      for (const stats of perRun.values()) {
+        stats.inserted = 0;
+        stats.updated = 0;
+      }
+    }
   }
   result.unchanged = received - result.inserted - result.updated;
   return result;
 
-  async function merge(): Promise<void> {
+  async function merge(learned: Map<string, number>): Promise<void> {
     await sql.begin(async (tx) => {
       if (recordRows.size > 0) result.records = await upsertRecords(tx, [...recordRows.values()]);
       if (received === 0) return;
-      const ids = await cache.resolve(tx, refs);
+      const ids = await cache.resolve(tx, refs, learned);
       await stage(tx, points, ids);
       const rows = await tx<{ run_id: string; inserted: string; updated: string }[]>`
       with written as (

@@ -161,11 +161,13 @@ export async function getObservations(
 
   if (query.interval && rollupsServe(query)) {
     const rows = await sql<{ ts: Date; value: number | null }[]>`
-      with mark as (select rollup_from from series where id = ${query.seriesId} and tenant_id = ${tenant}),
+      with mark as (
+        select rollup_from, rollups from series where id = ${query.seriesId} and tenant_id = ${tenant}
+      ),
       hours as (
         select r.bucket as ts, r.n, r.total, r.lo, r.hi, r.first_ts, r.first_value, r.last_ts, r.last_value
         from observation_rollups r, mark
-        where r.series_id = ${query.seriesId}
+        where r.series_id = ${query.seriesId} and mark.rollups
           and (mark.rollup_from is null or r.bucket < date_trunc('hour', mark.rollup_from, 'UTC'))
           ${query.from ? sql`and r.bucket >= ${query.from}::timestamptz` : sql``}
           ${query.to ? sql`and r.bucket < ${query.to}::timestamptz` : sql``}
@@ -173,8 +175,8 @@ export async function getObservations(
         select date_trunc('hour', o.ts, 'UTC'), count(o.value), sum(o.value), min(o.value), max(o.value),
                min(o.ts), (array_agg(o.value order by o.ts))[1], max(o.ts), (array_agg(o.value order by o.ts desc))[1]
         from observations o, mark
-        where o.series_id = ${query.seriesId} and mark.rollup_from is not null
-          and o.ts >= date_trunc('hour', mark.rollup_from, 'UTC')
+        where o.series_id = ${query.seriesId}
+          and (not mark.rollups or o.ts >= date_trunc('hour', mark.rollup_from, 'UTC'))
           ${query.from ? sql`and o.ts >= ${query.from}::timestamptz` : sql``}
           ${query.to ? sql`and o.ts < ${query.to}::timestamptz` : sql``}
         group by 1

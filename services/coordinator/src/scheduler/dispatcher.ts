@@ -7,6 +7,7 @@ import { DEFAULT_POOL, type Job, jobSubject, type RunEvent, type StoredProfile }
 import type { Logger } from "@chartly/platform";
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import type { Sql } from "postgres";
+import { storedCursor } from "../runs/cursors.js";
 import { publishRunEvent } from "../runs/events.js";
 import { createRun, type NewRun } from "../runs/store.js";
 import {
@@ -112,8 +113,9 @@ export class Dispatcher {
     return !ack.duplicate;
   }
 
-  /** Publishes one attempt's job with the profile as it is now. */
+  /** Publishes one attempt's job with the profile as it is now, and its stored cursor. */
   async publishJob(profile: StoredProfile, attempt: JobAttempt): Promise<PubAck> {
+    const cursor = await storedCursor(this.sql, profile.tenant, profile.id, profile.spec.incremental);
     const job: Job = {
       runId: attempt.id,
       tenant: profile.tenant,
@@ -122,9 +124,11 @@ export class Dispatcher {
       slot: attempt.slot.toISOString(),
       trigger: attempt.trigger,
       attempt: attempt.attempt,
+      ...(cursor !== undefined ? { cursor } : {}),
       spec: profile.spec,
     };
-    return this.js.publish(jobSubject(DEFAULT_POOL), JSON.stringify(job), {
+    // The profile's pool picks the work queue, so only that pool's drones ever see the job.
+    return this.js.publish(jobSubject(profile.spec.pool ?? DEFAULT_POOL), JSON.stringify(job), {
       msgID: jobMessageId(attempt.id, attempt.attempt),
     });
   }

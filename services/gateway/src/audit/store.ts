@@ -42,9 +42,11 @@ export class AuditLog {
   constructor(private readonly sql: Sql) {}
 
   async record(entry: AuditEntry): Promise<void> {
+    // Postgres text cannot hold NUL; a refused request whose path carried one is still recorded.
+    const target = entry.target.replaceAll("\0", "\uFFFD");
     await this.sql`
       insert into audit_log (tenant_id, principal, action, method, target, status, request_id, ip)
-      values (${entry.tenant}, ${entry.principal}, ${entry.action}, ${entry.method}, ${entry.target},
+      values (${entry.tenant}, ${entry.principal}, ${entry.action}, ${entry.method}, ${target},
               ${entry.status}, ${entry.requestId}, ${entry.ip})`;
   }
 

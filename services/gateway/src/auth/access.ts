@@ -43,6 +43,10 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   { method: "POST", path: "/api/v1/drones/{id}/resume", operation: "drones.resume", roles: ["operator"] },
 
   { method: "GET", path: "/api/v1/profiles", operation: "profiles.list", roles: READ },
+  // The language's JSON Schema holds no tenant data; editors' YAML tooling fetches it unauthenticated.
+  { method: "GET", path: "/api/v1/profiles/schema", operation: "profiles.schema", roles: "public" },
+  // Profile authors check their YAML; it saves nothing, but readers get no POST at all.
+  { method: "POST", path: "/api/v1/profiles:validate", operation: "profiles.validate", roles: ["editor"] },
   { method: "GET", path: "/api/v1/profiles/{id}", operation: "profiles.get", roles: READ },
   { method: "POST", path: "/api/v1/profiles/{id}/runs", operation: "runs.trigger", roles: ["operator"] },
   { method: "GET", path: "/api/v1/runs", operation: "runs.list", roles: READ },
@@ -52,10 +56,42 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   { method: "GET", path: "/api/v1/series", operation: "series.list", roles: READ },
   { method: "GET", path: "/api/v1/series/{id}", operation: "series.get", roles: READ },
   { method: "GET", path: "/api/v1/series/{id}/observations", operation: "series.observations", roles: READ },
+
+  // Forecasts (routes/v1_series_forecast*.ts, v1_forecasts_*.ts): editors manage, readers read.
+  { method: "POST", path: "/api/v1/series/{id}/forecast", operation: "series.forecast", roles: ["editor"] },
+  { method: "GET", path: "/api/v1/series/{id}/forecasts", operation: "series.forecasts", roles: READ },
+  { method: "GET", path: "/api/v1/forecasts", operation: "forecasts.list", roles: READ },
+  { method: "POST", path: "/api/v1/forecasts", operation: "forecasts.create", roles: ["editor"] },
+  { method: "GET", path: "/api/v1/forecasts/runs/{id}", operation: "forecasts.runs.get", roles: READ },
+  { method: "GET", path: "/api/v1/forecasts/{id}", operation: "forecasts.get", roles: READ },
+  { method: "PATCH", path: "/api/v1/forecasts/{id}", operation: "forecasts.update", roles: ["editor"] },
+  { method: "PUT", path: "/api/v1/forecasts/{id}", operation: "forecasts.replace", roles: ["editor"] },
+  { method: "DELETE", path: "/api/v1/forecasts/{id}", operation: "forecasts.delete", roles: ["editor"] },
+  { method: "POST", path: "/api/v1/forecasts/{id}/run", operation: "forecasts.run", roles: ["editor"] },
   { method: "GET", path: "/api/v1/records", operation: "records.list", roles: READ },
   { method: "GET", path: "/api/v1/deadletters", operation: "deadletters.list", roles: READ },
   { method: "GET", path: "/api/v1/events", operation: "events.stream", roles: READ },
   { method: "POST", path: "/api/v1/ingest", operation: "ingest.push", roles: ["ingest"] },
+
+  // The drone API (routes/drone_*.ts): edge drones reach the control plane over HTTP.
+  { method: "PUT", path: "/api/v1/drone/heartbeat", operation: "drone.heartbeat", roles: ["drone"] },
+  { method: "DELETE", path: "/api/v1/drone/heartbeat/{id}", operation: "drone.leave", roles: ["drone"] },
+  { method: "POST", path: "/api/v1/drone/leases", operation: "drone.lease", roles: ["drone"] },
+  { method: "POST", path: "/api/v1/drone/leases/renew", operation: "drone.lease.renew", roles: ["drone"] },
+  {
+    method: "POST",
+    path: "/api/v1/drone/leases/complete",
+    operation: "drone.lease.complete",
+    roles: ["drone"],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/drone/leases/release",
+    operation: "drone.lease.release",
+    roles: ["drone"],
+  },
+  { method: "POST", path: "/api/v1/drone/batches", operation: "drone.batches", roles: ["drone"] },
+  { method: "POST", path: "/api/v1/drone/events", operation: "drone.events", roles: ["drone"] },
 
   { method: "POST", path: "/api/v1/keys", operation: "keys.create", roles: ADMIN },
   { method: "GET", path: "/api/v1/keys", operation: "keys.list", roles: ADMIN },

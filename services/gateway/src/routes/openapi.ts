@@ -25,7 +25,13 @@ export const errorResponses = {
   504: problem("The service that answers this route did not answer in time."),
 } as const;
 
-export const IdParamSchema = z.object({ id: z.string().min(1).max(200) });
+export const IdParamSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^\p{Cc}]+$/u, "must not contain control characters"),
+});
 
 export const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),

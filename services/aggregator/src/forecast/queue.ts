@@ -1,0 +1,97 @@
+/**
+ * @module The `FORECASTS` work queue. Jobs (one per spec, series and slot, `Nats-Msg-Id`
+ * `<spec>:<series>@<slot>`, so a slot is queued once) are pulled from one durable consumer that
+ * every aggregator replica shares, so the replicas share the CPU and each job goes to one of them.
+ * A replica pulls only as many as it has free threads; while a fit runs, in-progress acks keep the
+ * job's lease, and a replica that dies loses it, so JetStream redelivers the job to another.
+ */
+import { type ForecastJob, ForecastJobSchema, forecastJobSubject } from "@chartly/contracts";
+import type { Logger } from "@chartly/platform";
+import type { Consumer, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import { type JobOutcome, StoppingError } from "./runner.js";
+
+/** Queues one job per series; a job already queued for the same slot is not queued again. */
+export async function publishJobs(
+  js: JetStreamClient,
+  tenant: string,
+  specId: string,
+  seriesIds: number[],
+  slot: string,
+  trigger: ForecastJob["trigger"],
+): Promise<void> {
+  await Promise.all(
+    seriesIds.map((seriesId) => {
+      const job: ForecastJob = { tenant, specId, seriesId, trigger, slot };
+      return js.publish(forecastJobSubject(tenant), JSON.stringify(job), {
+        msgID: `${specId}:${seriesId}@${slot}`,
+      });
+    }),
+  );
+}
+
+export interface ForecastQueue {
+  stop(): Promise<void>;
+}
+
+export function startForecastQueue(options: {
+  consumer: Consumer;
+  /** Jobs fitted at once by this replica: one per worker thread. */
+  lanes: number;
+  /** The consumer's AckWait; in-progress acks go out every third of it. */
+  ackWaitMs: number;
+  /** `stopping` aborts when the queue stops: a fit in progress ends and throws StoppingError. */
+  run: (job: ForecastJob, redelivered: boolean, stopping: AbortSignal) => Promise<JobOutcome>;
+  logger: Logger;
+}): ForecastQueue {
+  const { consumer, logger } = options;
+  let running = true;
+  const stopping = new AbortController();
+
+  async function handle(msg: JsMsg): Promise<void> {
+    let job: ForecastJob;
+    try {
+      job = ForecastJobSchema.parse(msg.json());
+    } catch {
+      logger.warn({ subject: msg.subject, seq: msg.seq }, "dropping a forecast job that is not one");
+      msg.term();
+      return;
+    }
+    const renew = setInterval(() => msg.working(), Math.max(1_000, options.ackWaitMs / 3));
+    try {
+      await options.run(job, msg.info.deliveryCount > 1, stopping.signal);
+      msg.ack();
+    } catch (error) {
+      if (error instanceof StoppingError) {
+        // Redelivered at once to a replica that is not stopping, which takes the run over.
+        msg.nak();
+        return;
+      }
+      // Postgres or NATS failed: the job stays queued and comes back, to this replica or another.
+      logger.error({ err: error, job }, "a forecast job failed; it will be retried");
+      msg.nak(5_000);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  const lane = async () => {
+    while (running) {
+      try {
+        const msg = await consumer.next({ expires: 2_000 });
+        if (msg) await handle(msg);
+      } catch (error) {
+        if (!running) return;
+        logger.warn({ err: error }, "pulling forecast jobs failed");
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  };
+  const lanes = Array.from({ length: Math.max(1, options.lanes) }, lane);
+  return {
+    async stop() {
+      running = false;
+      stopping.abort();
+      await Promise.all(lanes);
+    },
+  };
+}
