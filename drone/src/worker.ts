@@ -135,6 +135,11 @@ export class Worker {
         continue;
       }
       if (!lease) continue;
+      if (!this.running) {
+        // Came in while the drone was stopping: another drone takes it now.
+        lease.release(0);
+        return;
+      }
       const taken = lease;
       const task = this.handle(taken).finally(() => {
         this.current.delete(taken.key);

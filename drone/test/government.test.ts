@@ -12,6 +12,8 @@ import { collector, secretsOf } from "./helpers.js";
 
 const GOVERNMENT = new URL("../../profiles/government/", import.meta.url);
 
+const CONTENT_TYPES: Record<string, string> = { ".csv": "text/csv", ".xml": "application/xml" };
+
 interface Replay {
   profile: Profile;
   outcome: RunOutcome;
@@ -33,7 +35,9 @@ async function replay(
   const source = await startHttpSource({
     [real.pathname]: {
       file: new URL(`fixtures/${fixture}`, GOVERNMENT).pathname,
-      headers: { "content-type": fixture.endsWith(".csv") ? "text/csv" : "application/json" },
+      headers: {
+        "content-type": CONTENT_TYPES[fixture.slice(fixture.lastIndexOf("."))] ?? "application/json",
+      },
     },
   });
   try {
@@ -236,6 +240,18 @@ describe("government profiles replayed against recorded answers", () => {
     });
   });
 
+  it("ecb-usd-eur: SDMX-ML generic data, one record per observation", async () => {
+    const { outcome, records } = await replay("ecb-usd-eur", "exr-M.USD.EUR.SP00.A-generic.xml");
+    expect(outcome).toMatchObject({ status: "succeeded", stats: { recordsIn: 252, recordsOut: 252 } });
+    expect(records[0]).toEqual({
+      key: "USD|EUR|1999-01-01T00:00:00.000Z",
+      time: "1999-01-01T00:00:00.000Z",
+      dims: { currency: "USD", denominator: "EUR" },
+      measures: { rate: 1.16078 },
+    });
+    expect(records.at(-1)).toMatchObject({ time: "2019-12-01T00:00:00.000Z", measures: { rate: 1.111345 } });
+  });
+
   it("eia-electricity-demand: an hourly period without minutes, offset paging", async () => {
     const { outcome, records, requests } = await replay(
       "eia-electricity-demand",
@@ -257,7 +273,7 @@ describe("government profiles replayed against recorded answers", () => {
 describe("government profiles", () => {
   it("are all valid profiles", async () => {
     const files = (await readdir(GOVERNMENT)).filter((file) => file.endsWith(".yaml"));
-    expect(files.length).toBeGreaterThanOrEqual(12);
+    expect(files.length).toBeGreaterThanOrEqual(13);
     for (const file of files) {
       const parsed = parseProfile(file, await readFile(new URL(file, GOVERNMENT), "utf8"));
       expect({ file, problems: parsed.ok ? [] : parsed.problems }).toEqual({ file, problems: [] });

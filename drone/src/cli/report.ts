@@ -28,6 +28,7 @@ export function summary(outcome: RunOutcome, records: NormalisedRecord[], shown:
   };
   counts("skipped   ", stats.skipped);
   counts("paging    ", stats.pageStops);
+  if (outcome.cursor) lines.push(`cursor     ${outcome.cursor.value} (would be stored for the next run)`);
   if (records.length > 0) {
     lines.push("", `first ${Math.min(shown, records.length)} of ${stats.recordsOut} records:`);
     for (const record of records.slice(0, shown)) lines.push(JSON.stringify(record));

@@ -55,6 +55,8 @@ function compileField(ref: string): FieldReader {
   return compilePath(ref);
 }
 
+const TIME_CACHE_SIZE = 10_000;
+
 export function createNormaliser(records: RecordsSpec): Normaliser {
   const parseTime = compileTimeParser(records.time);
   const readTime = timeReader(records.time.field, records.time.year);
@@ -69,12 +71,23 @@ export function createNormaliser(records: RecordsSpec): Normaliser {
     scale: typeof spec === "string" ? 1 : (spec.scale ?? 1),
   }));
 
+  // Many records share a time (every series at the same date): each distinct raw value is
+  // parsed once. Bounded, since a stream of distinct times would otherwise only grow it.
+  const times = new Map<unknown, { iso: string } | { reason: string }>();
+
   return (raw, computed) => {
-    const time = parseTime(readTime(raw, computed));
-    if (typeof time === "string") {
-      return skip(time, timeSkipKind(time));
+    const rawTime = readTime(raw, computed);
+    let cached = times.get(rawTime);
+    if (cached === undefined) {
+      const time = parseTime(rawTime);
+      cached = typeof time === "string" ? { reason: time } : { iso: time.toISOString() };
+      if (typeof rawTime === "string" || typeof rawTime === "number") {
+        if (times.size >= TIME_CACHE_SIZE) times.clear();
+        times.set(rawTime, cached);
+      }
     }
-    const iso = time.toISOString();
+    if ("reason" in cached) return skip(cached.reason, timeSkipKind(cached.reason));
+    const iso = cached.iso;
 
     const dimValues: Record<string, string> = {};
     const keyParts: string[] = [];
@@ -177,5 +190,6 @@ function skip(reason: string, kind: SkipKind): NormaliseResult {
 
 /** A `|` inside a dimension value would let two different records share a key. */
 function escapeKeyPart(text: string): string {
+  if (!text.includes("|") && !text.includes("\\")) return text;
   return text.replaceAll("\\", "\\\\").replaceAll("|", "\\|");
 }

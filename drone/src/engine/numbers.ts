@@ -60,6 +60,11 @@ export function parseNumber(value: unknown): ParsedNumber {
       : { value: null, reason: `not a finite number: ${show(value)}`, kind: "not a number" };
   }
   if (typeof value !== "string") return notANumber(value);
+  // Most numeric strings are plain decimals: read them before looking for markers and footnotes.
+  if (DECIMAL.test(value)) {
+    const number = Number(value);
+    if (Number.isFinite(number)) return { value: number };
+  }
 
   const text = value.trim();
   if (MISSING_MARKERS.has(text.toLowerCase())) return missingMarker(text);

@@ -1,3 +1,4 @@
+import { JSONPath } from "jsonpath-plus";
 import { describe, expect, it } from "vitest";
 import { selectRecords } from "../../src/engine/extract.js";
 import { loadFixture } from "./fixtures.js";
@@ -51,5 +52,40 @@ describe("selectRecords", () => {
       'records path "$" needs a JSON object or array as the body, got null',
     );
     expect(() => selectRecords(42, "$")).toThrow(/got number/);
+  });
+});
+
+describe("selectRecords on plain paths", () => {
+  const document = {
+    data: [{ a: 1 }, { a: 2 }],
+    nested: { series: [{ data: [1, 2] }, { data: [3] }, { other: true }] },
+    byName: { x: { v: 1 }, y: { v: 2 } },
+    "with-dash": [5],
+    "7": "seven",
+    empty: [],
+  };
+  const general = (path: string): unknown[] => {
+    const matches = JSONPath({ path, json: document, wrap: true, eval: "safe" }) as unknown[];
+    const [only] = matches;
+    return matches.length === 1 && Array.isArray(only) && !path.includes("*") ? only : matches;
+  };
+
+  it.each([
+    "$",
+    "$.data",
+    "$.data[*]",
+    "$.data[1]",
+    "$.data[*].a",
+    "$.nested.series[*].data[*]",
+    "$.nested.series[*].data",
+    "$.byName.*",
+    "$.byName[*].v",
+    "$['with-dash'][*]",
+    "$.7",
+    "$.empty[*]",
+    "$.missing[*]",
+    "$.data[5]",
+  ])("selects what the general evaluator selects for %s", (path) => {
+    expect(selectRecords(document, path)).toEqual(general(path));
   });
 });

@@ -483,8 +483,12 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?
  */
 export const IncrementalSpecSchema = z
   .strictObject({
-    /** Field reference in the source record; the normalised record time when absent. */
-    field: fieldPath.optional(),
+    /** Dot path of a field in the source record; the normalised record time when absent. */
+    field: fieldPath
+      .refine((field) => !field.startsWith("expr:"), {
+        message: "incremental.field must be a dot path (expressions are not read for the cursor)",
+      })
+      .optional(),
     type: z.enum(CURSOR_TYPES).default("date"),
     /** `${cursor}` of the first run, before any is stored. */
     initial: z.union([z.string().min(1), z.number()]),

@@ -32,6 +32,9 @@ import { applyRunEvent } from "./runs/events.js";
 import { runRetention } from "./storage/retention-job.js";
 import { refreshAllRollups } from "./storage/rollups.js";
 
+/** Built once: a zod schema compiles itself on first use. */
+const SeriesIdSchema = z.object({ id: z.coerce.number().int() });
+
 export interface Aggregator {
   runtime: Runtime;
   stop(): Promise<void>;
@@ -134,7 +137,7 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
       "series.list": (payload, ctx) =>
         listSeries(database.sql, requireTenant(ctx), SeriesQuerySchema.parse(payload)),
       "series.get": async (payload, ctx) => {
-        const { id } = z.object({ id: z.coerce.number().int() }).parse(payload);
+        const { id } = SeriesIdSchema.parse(payload);
         const series = await getSeries(database.sql, requireTenant(ctx), id, { withFrequency: true });
         if (!series) throw AppError.notFound(`series ${id}`);
         return series;

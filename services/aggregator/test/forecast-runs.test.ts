@@ -1,6 +1,12 @@
+import type { AppError } from "@chartly/platform";
 import { createTestDatabase, type TestDatabase } from "@chartly/testkit";
+import { pino } from "pino";
 import postgres from "postgres";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { forecastMetrics } from "../src/forecast/metrics.js";
+import { createFitPool, type FitPool } from "../src/forecast/pool.js";
+import { createForecaster, MAX_JOB_DELIVERIES } from "../src/forecast/runner.js";
 import {
   claimJobRun,
   type FitSuccess,
@@ -9,6 +15,7 @@ import {
   type RunTarget,
   type Training,
 } from "../src/forecast/runs-store.js";
+import { ensurePartitions } from "../src/ingest/partitions.js";
 
 const training: Training = {
   from: "2026-01-01T00:00:00Z",
@@ -77,5 +84,116 @@ describe("forecast job runs in Postgres", () => {
     // A finished run is not fitted again, whoever sees its job.
     expect(await claimJobRun(sql, target, "agg-c/1", true)).toBeUndefined();
     expect(await getRun(sql, "globex", first as number)).toBeUndefined();
+  });
+
+  describe("by the runner", () => {
+    let pool: FitPool;
+    beforeAll(() => {
+      pool = createFitPool(1);
+    });
+    afterAll(() => pool.close());
+    const forecaster = () =>
+      createForecaster({
+        sql,
+        pool,
+        logger: pino({ level: "silent" }),
+        metrics: forecastMetrics(new Registry()),
+        instance: "agg-t",
+        maxPoints: 100,
+        requestDeadlineMs: 10_000,
+        jobDeadlineMs: 10_000,
+      });
+    const job = (slot: string, seriesId = target.seriesId) => ({
+      tenant: "acme",
+      specId: "spec-1",
+      seriesId,
+      trigger: "manual" as const,
+      slot,
+    });
+
+    it("fail a job interrupted on every delivery instead of fitting it once more", async () => {
+      const outcome = await forecaster().runJob(job("2026-02-01T00:00:00Z"), MAX_JOB_DELIVERIES + 1);
+      expect(outcome).toBe("failed");
+      const [run] = await sql<{ status: string; error_code: string; error_message: string }[]>`
+        select status, error_code, error_message from forecast_runs where slot = '2026-02-01T00:00:00Z'`;
+      expect(run).toMatchObject({ status: "failed", error_code: "interrupted" });
+      expect(run?.error_message).toMatch(/interrupted 5 times/);
+    });
+
+    it("drop a job whose series is gone or belongs to another tenant", async () => {
+      expect(await forecaster().runJob(job("2026-02-02T00:00:00Z", 987_654), 1)).toBe("dropped");
+      expect(await forecaster().runJob({ ...job("2026-02-02T00:00:00Z"), tenant: "globex" }, 1)).toBe(
+        "dropped",
+      );
+      const [count] =
+        await sql`select count(*)::int as n from forecast_runs where slot = '2026-02-02T00:00:00Z'`;
+      expect(count?.n).toBe(0);
+    });
+
+    it("fit in a worker thread: the event loop keeps running timers during a long fit", async () => {
+      const n = 4_000;
+      const values = Array.from(
+        { length: n },
+        (_, h) => 50 + 5 * Math.sin((2 * Math.PI * h) / 24) + (h % 11) * 0.1,
+      );
+      const timestamps = values.map((_, h) => Date.UTC(2025, 0, 1) + h * 3_600_000);
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 10);
+      const started = performance.now();
+      const reply = await pool.fit({ values, timestamps, horizon: 48, model: "auto", levels: [95] });
+      const elapsed = performance.now() - started;
+      clearInterval(ticker);
+      expect(reply.outcome.ok).toBe(true);
+      // Blocked, the loop would run the timer at most once, after the fit; free, about every 10 ms.
+      expect(ticks).toBeGreaterThan(Math.min(20, elapsed / 40));
+    });
+
+    it("stop a fit past its deadline, fail its run, and keep the pool working", async () => {
+      const [series] = await sql<{ id: string }[]>`
+        insert into series (tenant_id, profile_id, measure, dims, dims_key)
+        values ('acme', 'p', 'long', '{}'::jsonb, '') returning id`;
+      await ensurePartitions(sql, [2025]);
+      const first = Date.UTC(2025, 0, 1);
+      await sql`
+        insert into observations (series_id, ts, value)
+        select ${series?.id as string}, ${new Date(first).toISOString()}::timestamptz + make_interval(hours => h),
+          50 + 5 * sin(2 * pi() * h / 24) + (h % 11) * 0.1
+        from generate_series(0, 3999) h`;
+      const hurried = createForecaster({
+        sql,
+        pool,
+        logger: pino({ level: "silent" }),
+        metrics: forecastMetrics(new Registry()),
+        instance: "agg-t",
+        maxPoints: 4_000,
+        requestDeadlineMs: 50,
+        jobDeadlineMs: 50,
+      });
+      const seriesId = Number(series?.id);
+      const error = (await hurried
+        .forecastNow("acme", seriesId, { horizon: 48, model: "auto", levels: [80, 95] })
+        .catch((e: unknown) => e)) as AppError;
+      expect(error).toMatchObject({ code: "deadline_exceeded", details: { reason: "deadline_exceeded" } });
+      expect(error.message).toMatch(/longer than 0.05 s and was stopped/);
+      const run = await getRun(sql, "acme", (error.details as { runId: number }).runId);
+      expect(run).toMatchObject({
+        status: "failed",
+        error: { code: "deadline_exceeded" },
+        trainPoints: 4_000,
+      });
+
+      const after = await forecaster().forecastNow("acme", seriesId, {
+        horizon: 3,
+        model: "naive",
+        levels: [80],
+      });
+      expect(after).toMatchObject({ status: "succeeded", version: 1 });
+      // The last point is hour 3999 (2025-06-16T15:00Z); the forecast carries on hourly from it.
+      expect(after.points?.map((p) => p.ts)).toEqual([
+        "2025-06-16T16:00:00.000Z",
+        "2025-06-16T17:00:00.000Z",
+        "2025-06-16T18:00:00.000Z",
+      ]);
+    });
   });
 });

@@ -26,6 +26,9 @@ import { Dispatcher } from "./scheduler/dispatcher.js";
 import { LeaderLease } from "./scheduler/leader.js";
 import { scheduleHandlers } from "./schedules/handlers.js";
 
+/** Profiles per `profiles.all` request. */
+const PROFILE_PAGE = 250;
+
 export interface Coordinator {
   runtime: Runtime;
   lease: LeaderLease;
@@ -65,13 +68,45 @@ export async function startCoordinator(config: Config): Promise<Coordinator> {
   });
 
   const profiles = { items: [] as StoredProfile[], loaded: false };
-  const refreshProfiles = async () => {
+  const loadProfiles = async () => {
     try {
-      profiles.items = await rpc.call<StoredProfile[]>("registry", "profiles.all", {}, SYSTEM);
+      // Page by page: thousands of profiles at once would outgrow a NATS message.
+      const items: StoredProfile[] = [];
+      for (;;) {
+        const last = items.at(-1);
+        const after = last ? { tenant: last.tenant, id: last.id } : undefined;
+        const page = await rpc.call<StoredProfile[]>(
+          "registry",
+          "profiles.all",
+          { after, limit: PROFILE_PAGE },
+          SYSTEM,
+        );
+        items.push(...page);
+        if (page.length < PROFILE_PAGE) break;
+      }
+      profiles.items = items;
       profiles.loaded = true;
     } catch (error) {
       logger.warn({ err: error }, "cannot refresh profiles from the registry; keeping the last list");
     }
+  };
+  // A burst of profile events (a directory of new files) makes one reload, plus one after it.
+  let reloading: Promise<void> | undefined;
+  let again = false;
+  const refreshProfiles = async (): Promise<void> => {
+    if (reloading) {
+      again = true;
+      return reloading;
+    }
+    reloading = (async () => {
+      do {
+        again = false;
+        await loadProfiles();
+      } while (again);
+    })().finally(() => {
+      reloading = undefined;
+    });
+    return reloading;
   };
   runtime.addCheck("profiles", async () => {
     if (!profiles.loaded) throw new Error("profiles not loaded from the registry yet");

@@ -62,6 +62,27 @@ describe("the dispatcher", () => {
 
   const jobsQueued = async () => Number((await jsm.streams.info("JOBS")).state.messages);
 
+  it("knows when the earliest next slot starts, so the clock can wake for it", async () => {
+    const dispatcher = new Dispatcher(database.sql, jetstream(nc), pino({ level: "silent" }));
+    const now = Date.parse("2026-03-01T10:20:10Z");
+    const minutely = profile("wake-1m", "1m");
+    const hourly = profile("wake-1h", "1h");
+    await dispatcher.tick([minutely, hourly], now);
+    expect(dispatcher.earliestDue()).toBe(Date.parse("2026-03-01T10:21:00Z"));
+    // Before then a tick has nothing to do; at the slot it queues it and looks one minute on.
+    expect(await dispatcher.tick([minutely, hourly], now + 30_000)).toEqual([]);
+    expect(await dispatcher.tick([minutely, hourly], Date.parse("2026-03-01T10:21:00Z"))).toEqual([
+      "wake-1m@20260301T102100Z",
+    ]);
+    expect(dispatcher.earliestDue()).toBe(Date.parse("2026-03-01T10:22:00Z"));
+    // A profile that is paused no longer wakes the clock.
+    const paused = new Map([["t1/wake-1m", { paused: true, override: null }]]);
+    await dispatcher.tick([minutely, hourly], Date.parse("2026-03-01T10:21:01Z"), paused);
+    expect(dispatcher.earliestDue()).toBe(Date.parse("2026-03-01T11:00:00Z"));
+    // The other tests count the jobs they queue.
+    await jsm.streams.purge("JOBS");
+  });
+
   it("queues one run and one job per due slot, skipping disabled profiles", async () => {
     const dispatcher = new Dispatcher(database.sql, jetstream(nc), pino({ level: "silent" }));
     const now = Date.parse("2026-03-01T10:20:00Z");

@@ -21,7 +21,13 @@ import { jetstream } from "@nats-io/jetstream";
 import { z } from "zod";
 import type { Config } from "./config.js";
 import { loadProfilesDir } from "./profiles/loader.js";
-import { getProfile, listProfiles } from "./profiles/store.js";
+import { getProfile, listProfiles, listProfilesPage } from "./profiles/store.js";
+
+/** A page of `profiles.all`: absent `limit` means every profile at once. */
+const ProfilesPageSchema = z.object({
+  after: z.object({ tenant: z.string(), id: z.string() }).optional(),
+  limit: z.number().int().min(1).max(1_000).optional(),
+});
 
 export interface Registry {
   runtime: Runtime;
@@ -112,7 +118,13 @@ export async function startRegistry(config: Config): Promise<Registry> {
       health: () => runtime.health(),
       "profiles.list": (_payload, ctx) => listProfiles(database.sql, requireTenant(ctx)),
       /** Every tenant's profiles, for the scheduler; not exposed by the gateway. */
-      "profiles.all": () => listProfiles(database.sql, undefined),
+      /** Every tenant's profiles; with `limit`, one page after `after` (the scheduler pages). */
+      "profiles.all": (payload) => {
+        const page = ProfilesPageSchema.parse(payload ?? {});
+        return page.limit === undefined
+          ? listProfiles(database.sql, undefined)
+          : listProfilesPage(database.sql, page.after, page.limit);
+      },
       "profiles.get": async (payload, ctx) => {
         const { id } = z.object({ id: z.string() }).parse(payload);
         const profile = await getProfile(database.sql, requireTenant(ctx), id);

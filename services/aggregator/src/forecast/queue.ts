@@ -5,12 +5,16 @@
  * A replica pulls only as many as it has free threads; while a fit runs, in-progress acks keep the
  * job's lease, and a replica that dies loses it, so JetStream redelivers the job to another.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { type ForecastJob, ForecastJobSchema, forecastJobSubject } from "@chartly/contracts";
 import type { Logger } from "@chartly/platform";
 import type { Consumer, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { type JobOutcome, StoppingError } from "./runner.js";
 
 /** Queues one job per series; a job already queued for the same slot is not queued again. */
+/** Retries of a failing job (Postgres or NATS trouble) before it goes back to the queue: about 2 minutes. */
+const IN_PLACE_RETRIES = 10;
+
 export async function publishJobs(
   js: JetStreamClient,
   tenant: string,
@@ -40,12 +44,14 @@ export function startForecastQueue(options: {
   /** The consumer's AckWait; in-progress acks go out every third of it. */
   ackWaitMs: number;
   /** `stopping` aborts when the queue stops: a fit in progress ends and throws StoppingError. */
-  run: (job: ForecastJob, redelivered: boolean, stopping: AbortSignal) => Promise<JobOutcome>;
+  run: (job: ForecastJob, delivery: number, stopping: AbortSignal, retrying: boolean) => Promise<JobOutcome>;
   logger: Logger;
 }): ForecastQueue {
   const { consumer, logger } = options;
   let running = true;
   const stopping = new AbortController();
+  /** A pause that stop() cuts short. */
+  const sleep = (ms: number) => delay(ms, undefined, { signal: stopping.signal }).catch(() => undefined);
 
   async function handle(msg: JsMsg): Promise<void> {
     let job: ForecastJob;
@@ -58,17 +64,30 @@ export function startForecastQueue(options: {
     }
     const renew = setInterval(() => msg.working(), Math.max(1_000, options.ackWaitMs / 3));
     try {
-      await options.run(job, msg.info.deliveryCount > 1, stopping.signal);
-      msg.ack();
-    } catch (error) {
-      if (error instanceof StoppingError) {
-        // Redelivered at once to a replica that is not stopping, which takes the run over.
-        msg.nak();
-        return;
+      // Postgres or NATS failing is retried here, holding the job, so that only an interrupted
+      // fit (a crash, a shutdown) counts as another delivery.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await options.run(job, msg.info.deliveryCount, stopping.signal, attempt > 0);
+          msg.ack();
+          return;
+        } catch (error) {
+          if (error instanceof StoppingError || !running) {
+            // Redelivered at once to a replica that is not stopping, which takes the run over.
+            msg.nak();
+            return;
+          }
+          if (attempt >= IN_PLACE_RETRIES) {
+            // Still failing: let it go back to the queue (a delivery) and free this lane.
+            logger.error({ err: error, job }, "a forecast job keeps failing; it goes back to the queue");
+            msg.nak(60_000);
+            return;
+          }
+          const waitMs = Math.min(15_000, 1_000 * 2 ** attempt);
+          logger.error({ err: error, job, waitMs }, "a forecast job failed; retrying");
+          await sleep(waitMs);
+        }
       }
-      // Postgres or NATS failed: the job stays queued and comes back, to this replica or another.
-      logger.error({ err: error, job }, "a forecast job failed; it will be retried");
-      msg.nak(5_000);
     } finally {
       clearInterval(renew);
     }

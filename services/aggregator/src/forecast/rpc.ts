@@ -66,8 +66,12 @@ export function forecastHandlers(
       await publishJobs(js(), tenant, id, seriesIds, slot, "manual");
       return { specId: id, slot, seriesIds };
     },
-    "forecasts.runs.list": (payload, ctx) =>
-      listRuns(sql, requireTenant(ctx), ForecastRunsQuerySchema.parse(payload)),
+    "forecasts.runs.list": async (payload, ctx) => {
+      const query = ForecastRunsQuerySchema.parse(payload);
+      const runs = await listRuns(sql, requireTenant(ctx), query);
+      if (!runs) throw AppError.notFound(`series ${query.seriesId}`);
+      return runs;
+    },
     "forecasts.runs.get": async (payload, ctx) => {
       const { id } = RunRef.parse(payload);
       const run = await getRun(sql, requireTenant(ctx), id);

@@ -48,6 +48,9 @@ export class StoppingError extends Error {
   }
 }
 
+/** Deliveries of a job before its run is failed as interrupted. */
+export const MAX_JOB_DELIVERIES = 5;
+
 export type JobOutcome = "succeeded" | "failed" | "skipped" | "dropped";
 
 type FitOutcome =
@@ -207,10 +210,24 @@ export function createForecaster(options: ForecasterOptions) {
       return run;
     },
 
-    /** A queued job: claims its run, skips it when no new data arrived since the spec's last fit, else fits it. */
-    async runJob(job: ForecastJob, redelivered: boolean, stopping?: AbortSignal): Promise<JobOutcome> {
+    /**
+     * A queued job (`delivery` counts its deliveries; `retrying` after this replica's own failed
+     * attempt, whose claim it may take back): claims its run, skips it when no new data
+     * arrived since the spec's last fit, else fits it. A job delivered more than
+     * MAX_JOB_DELIVERIES times was interrupted every time (its replicas crashed or stopped during
+     * the fit): its run fails instead of taking down one replica after another.
+     */
+    async runJob(
+      job: ForecastJob,
+      delivery: number,
+      stopping?: AbortSignal,
+      retrying = false,
+    ): Promise<JobOutcome> {
       const spec = await getSpecRow(sql, job.tenant, job.specId);
       if (!spec || (job.trigger === "schedule" && !spec.enabled)) return "dropped";
+      // A deleted series takes its runs with it: nothing to record.
+      const data = await loadTraining(sql, job.tenant, job.seriesId, options.maxPoints);
+      if (!data) return "dropped";
       const target: RunTarget = {
         tenant: job.tenant,
         seriesId: job.seriesId,
@@ -222,15 +239,17 @@ export function createForecaster(options: ForecasterOptions) {
         levels: spec.levels,
       };
       const claim = claimOf();
-      const id = await claimJobRun(sql, target, claim, redelivered);
+      const id = await claimJobRun(sql, target, claim, delivery > 1 || retrying);
       if (id === undefined) return "dropped";
       const log = logger.child({ forecastRunId: id, specId: job.specId, seriesId: job.seriesId });
-      const data = await loadTraining(sql, job.tenant, job.seriesId, options.maxPoints);
-      if (!data) {
-        await finishFailed(sql, id, claim, {
-          code: "not_found",
-          message: `series ${job.seriesId} no longer exists`,
-        });
+      if (delivery > MAX_JOB_DELIVERIES) {
+        const error = {
+          code: "interrupted",
+          message: `the fit was interrupted ${delivery - 1} times (the replicas fitting it stopped or crashed); not tried again`,
+        };
+        if (await finishFailed(sql, id, claim, error, data.training))
+          metrics.failures.inc({ code: error.code });
+        log.error({ delivery }, "a forecast job keeps being interrupted; its run is failed");
         return "failed";
       }
       if (job.trigger === "schedule" && data.training) {

@@ -252,8 +252,14 @@ export async function getRun(sql: Sql, tenant: string, id: number): Promise<Fore
   return { ...run, points: await pointsOf(sql, run) };
 }
 
-/** A series' runs, newest first, and its latest succeeded run with points. */
-export async function listRuns(sql: Sql, tenant: string, query: ForecastRunsQuery): Promise<SeriesForecasts> {
+/** A series' runs, newest first, and its latest succeeded run with points; undefined when the tenant has no such series. */
+export async function listRuns(
+  sql: Sql,
+  tenant: string,
+  query: ForecastRunsQuery,
+): Promise<SeriesForecasts | undefined> {
+  const [series] = await sql`select 1 from series where tenant_id = ${tenant} and id = ${query.seriesId}`;
+  if (!series) return undefined;
   const where = sql`where tenant_id = ${tenant} and series_id = ${query.seriesId}
     ${query.status ? sql`and status = ${query.status}` : sql``}`;
   const rows = await sql<RunRow[]>`

@@ -62,17 +62,20 @@ export async function getSeries(
   id: number,
   options: { withFrequency?: boolean } = {},
 ): Promise<Series | undefined> {
-  const [row] = await sql<SeriesRow[]>`
-    select id, profile_id, measure, dims, unit, first_ts, last_ts, obs_count from series
+  // One round trip: the latest points (for the frequency) come back as an array beside the row.
+  const [row] = await sql<(SeriesRow & { latest: string[] | null })[]>`
+    select id, profile_id, measure, dims, unit, first_ts, last_ts, obs_count,
+      ${
+        options.withFrequency
+          ? sql`array(select (extract(epoch from o.ts) * 1000)::bigint from observations o
+                      where o.series_id = s.id order by o.ts desc limit 101)`
+          : sql`null`
+      } as latest
+    from series s
     where tenant_id = ${tenant} and id = ${id}`;
   if (!row) return undefined;
   const series = toSeries(row);
-  if (options.withFrequency) {
-    const latest = await sql<{ ms: string }[]>`
-      select (extract(epoch from ts) * 1000)::bigint as ms from observations
-      where series_id = ${id} order by ts desc limit 101`;
-    series.frequency = inferFrequency(latest.map((r) => Number(r.ms)));
-  }
+  if (options.withFrequency) series.frequency = inferFrequency((row.latest ?? []).map(Number));
   return series;
 }
 

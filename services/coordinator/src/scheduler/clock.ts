@@ -1,9 +1,11 @@
 /**
  * @module The leader's loop. Every tick, on the leader only: queue due slots (with pauses and
  * overrides read from Postgres, so a change made through any replica applies at once), decide
- * failed attempts, queue due retries, and every few seconds mark the runs of lost drones. On
- * becoming leader it checks every profile's due slot again and re-publishes first jobs a crash
- * may have lost between creating a run and publishing it.
+ * failed attempts, queue due retries, and every few seconds mark the runs of lost drones. Between
+ * ticks it also wakes at the earliest profile's next slot and queues just the slots, so a job is
+ * queued when its slot starts, not up to a tick later. On becoming leader it checks every
+ * profile's due slot again and re-publishes first jobs a crash may have lost between creating a
+ * run and publishing it.
  */
 import type { StoredProfile } from "@chartly/contracts";
 import type { Logger } from "@chartly/platform";
@@ -35,8 +37,11 @@ const REPUBLISH_WINDOW_MS = 3_600_000;
 
 export class Clock {
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private running: Promise<void> | undefined;
   private lastSweep = 0;
+  /** When the last full tick (slots, decisions, retries) ran. */
+  private lastFull = 0;
   private readonly sweepEveryMs: number;
 
   constructor(private readonly deps: ClockDeps) {
@@ -44,13 +49,28 @@ export class Clock {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.deps.tickMs);
-    void this.tick();
+    this.stopped = false;
+    void this.tick().finally(() => this.wakeLater());
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearTimeout(this.timer);
     await this.running;
+  }
+
+  /** Sleeps until the next full tick or the earliest next slot, whichever comes first. */
+  private wakeLater(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    let wakeAt = this.lastFull + this.deps.tickMs;
+    // A follower's dispatcher may remember slots from when it led: only the leader wakes for them.
+    const slot = this.deps.lease.isLeader() ? this.deps.dispatcher.earliestDue() : undefined;
+    if (slot !== undefined && slot < wakeAt) wakeAt = slot;
+    this.timer = setTimeout(
+      () => void this.tick().finally(() => this.wakeLater()),
+      Math.max(1, Math.min(this.deps.tickMs, wakeAt - now)),
+    );
   }
 
   /** One tick; a tick still running when the next is due is not overlapped. */
@@ -82,12 +102,16 @@ export class Clock {
 
   private async run(now: number): Promise<void> {
     const { lease, dispatcher, keeper, sql } = this.deps;
+    const full = now - this.lastFull >= this.deps.tickMs;
+    if (full) this.lastFull = now;
     if (!lease.isLeader()) return;
     const profiles = this.deps.profiles();
     await this.step("slots", async () => {
       const queued = await dispatcher.tick(profiles.items, now, await loadScheduleStates(sql));
       if (queued.length > 0) this.deps.onQueued?.(queued);
     });
+    // A wake-up for a slot between ticks queues slots only.
+    if (!full) return;
     await this.step("decisions", () => keeper.decideFailed());
     await this.step("retries", () =>
       keeper.queueDueRetries(

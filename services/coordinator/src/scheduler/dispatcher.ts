@@ -16,7 +16,7 @@ import {
   type ScheduleStates,
   scheduleKey,
 } from "../schedules/effective.js";
-import { dueSlot, scheduledRunId } from "./slots.js";
+import { dueSlot, nextSlot, scheduledRunId } from "./slots.js";
 
 /** One attempt of a run, as a job on `JOBS`. */
 export interface JobAttempt {
@@ -32,6 +32,11 @@ export const jobMessageId = (runId: string, attempt: number): string =>
 
 export class Dispatcher {
   private readonly lastSlot = new Map<string, number>();
+  /**
+   * When each profile's next slot starts, for the schedule it was computed with: a tick skips
+   * profiles with nothing due, and the clock sleeps until the earliest of them.
+   */
+  private readonly nextAt = new Map<string, { at: number; schedule: string }>();
   private readonly unusable = new Set<string>();
 
   constructor(
@@ -43,6 +48,14 @@ export class Dispatcher {
   /** Forgets what it dispatched, so a new leader checks every profile's due slot once. */
   forget(): void {
     this.lastSlot.clear();
+    this.nextAt.clear();
+  }
+
+  /** When the earliest next slot among the profiles of the last tick starts, if any. */
+  earliestDue(): number | undefined {
+    let earliest: number | undefined;
+    for (const { at } of this.nextAt.values()) if (earliest === undefined || at < earliest) earliest = at;
+    return earliest;
   }
 
   /** Dispatches every due slot; returns the run ids queued. */
@@ -52,12 +65,22 @@ export class Dispatcher {
     schedules: ScheduleStates = new Map(),
   ): Promise<string[]> {
     const queued: string[] = [];
+    const seen = new Set<string>();
     for (const profile of profiles) {
       if (!profile.enabled) continue;
       const key = scheduleKey(profile.tenant, profile.id);
       const state = schedules.get(key);
       if (state?.paused) continue;
+      seen.add(key);
       const schedule = effectiveSchedule(profile, state);
+      const shape = `${schedule.every}|${schedule.jitter}|${schedule.cron}|${schedule.timezone}`;
+      const next = this.nextAt.get(key);
+      if (next && next.schedule === shape && now < next.at) continue;
+      const remember = () => {
+        const at = nextSlot(schedule, profile.id, now)?.getTime();
+        if (at !== undefined && at > now) this.nextAt.set(key, { at, schedule: shape });
+        else this.nextAt.delete(key);
+      };
       let slot: Date | undefined;
       try {
         slot = dueSlot(schedule, profile.id, now);
@@ -65,17 +88,24 @@ export class Dispatcher {
         this.warnUnusable(key, schedule.cron ?? schedule.every ?? "", error);
         continue;
       }
-      if (!slot || this.lastSlot.get(key) === slot.getTime()) continue;
+      if (!slot || this.lastSlot.get(key) === slot.getTime()) {
+        remember();
+        continue;
+      }
       try {
         const runId = scheduledRunId(profile.id, slot);
         const run = { id: runId, slot, trigger: "schedule" as const, maxAttempts: maxAttemptsOf(schedule) };
         if (await this.dispatch(profile, run)) queued.push(runId);
         this.lastSlot.set(key, slot.getTime());
+        remember();
       } catch (error) {
         // Left unmarked, so the next tick tries again.
+        this.nextAt.delete(key);
         this.logger.error({ err: error, profileId: profile.id }, "dispatch failed");
       }
     }
+    // Profiles removed, disabled or paused since: their slots no longer wake the clock.
+    for (const key of this.nextAt.keys()) if (!seen.has(key)) this.nextAt.delete(key);
     return queued;
   }
 

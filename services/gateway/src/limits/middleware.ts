@@ -10,7 +10,7 @@ import type { GatewayEnv } from "../context.js";
 import type { RateLimiter } from "./rate-limit.js";
 
 export function bodySizeLimit(maxBytes: number): MiddlewareHandler<GatewayEnv> {
-  return bodyLimit({
+  const limit = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
       throw new AppError(
@@ -19,6 +19,8 @@ export function bodySizeLimit(maxBytes: number): MiddlewareHandler<GatewayEnv> {
       );
     },
   });
+  // GET and HEAD carry no body; asking for one would make the Node adapter build a full Request.
+  return (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limit(c, next));
 }
 
 /** The client's address: the socket's peer, or behind a trusted proxy the last X-Forwarded-For hop. */

@@ -89,6 +89,25 @@ export async function listProfiles(sql: Sql, tenant: string | undefined): Promis
   return rows.map(toStored);
 }
 
+/**
+ * Every tenant's profiles after `after` in (tenant, id) order, at most `limit`: the scheduler
+ * reads them page by page, since all at once can outgrow a NATS message.
+ */
+export async function listProfilesPage(
+  sql: Sql,
+  after: { tenant: string; id: string } | undefined,
+  limit: number,
+): Promise<StoredProfile[]> {
+  const rows = await sql<ProfileRow[]>`
+    select p.*, v.spec from profiles p
+    join profile_versions v
+      on v.tenant_id = p.tenant_id and v.profile_id = p.id and v.version = p.current_version
+    ${after ? sql`where (p.tenant_id, p.id) > (${after.tenant}, ${after.id})` : sql``}
+    order by p.tenant_id, p.id
+    limit ${limit}`;
+  return rows.map(toStored);
+}
+
 export async function getProfile(sql: Sql, tenant: string, id: string): Promise<StoredProfile | undefined> {
   const [row] = await sql<ProfileRow[]>`
     select p.*, v.spec from profiles p
