@@ -242,6 +242,7 @@ describe("the fleet", () => {
 
   // Drones finish what they hold, so no job of one test is left to another's drones.
   afterEach(async () => {
+    (await import("node:fs")).writeFileSync(`/tmp/c_fleet_logs_${Date.now()}.txt`, logs()); // TEMP
     await Promise.all(drones.splice(0).map((d) => d.stop("SIGTERM")));
   }, 30_000);
 

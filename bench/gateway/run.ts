@@ -219,7 +219,10 @@ async function main(): Promise<void> {
     // Warm both up (JIT, connection pools, prepared statements), then measure.
     await load("warm-up", hello, {}, { duration: 2 });
     await load("warm-up", seriesUrl, auth, { duration: 3 });
-    const bare = await load("bare Hono GET /hello", hello, {}, { duration: DURATION });
+    const { figures: bare, perRequest: barePerRequest } = await cpuPerRequest(
+      { "hello server": { pid: processes.find((p) => p.name === "hello")?.child.pid } },
+      () => load("bare Hono GET /hello", hello, {}, { duration: DURATION }),
+    );
     const pids = {
       gateway: { pid: processes.find((p) => p.name === "gateway")?.child.pid },
       aggregator: { pid: processes.find((p) => p.name === "aggregator")?.child.pid },
@@ -244,9 +247,15 @@ async function main(): Promise<void> {
     });
 
     for (const figures of [bare, full, fixed, withLimits, fixedWithLimits]) console.log(row(figures));
-    console.log("\nCPU per request of GET /api/v1/series/{id}, by process:");
-    for (const [name, micros] of Object.entries(perRequest)) {
-      console.log(`  ${name.padEnd(28)} ${micros.toFixed(0).padStart(5)} µs`);
+    for (const [what, usage] of [
+      ["GET /api/v1/series/{id}", perRequest],
+      ["bare Hono GET /hello", barePerRequest],
+    ] as const) {
+      const total = Object.values(usage).reduce((sum, micros) => sum + micros, 0);
+      console.log(`\nCPU per request of ${what}, by process (${total.toFixed(0)} µs in all):`);
+      for (const [name, micros] of Object.entries(usage)) {
+        console.log(`  ${name.padEnd(28)} ${micros.toFixed(0).padStart(5)} µs`);
+      }
     }
     const ratio = full.rps / bare.rps;
     console.log(

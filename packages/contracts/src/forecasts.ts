@@ -204,6 +204,8 @@ export type ForecastRun = z.infer<typeof ForecastRunSchema>;
 export const ForecastRunsQuerySchema = PageQuerySchema.extend({
   seriesId: z.coerce.number().int().positive(),
   status: z.enum(FORECAST_RUN_STATUSES).optional(),
+  /** Only the runs of this spec. */
+  specId: z.string().min(1).optional(),
 });
 export type ForecastRunsQuery = z.infer<typeof ForecastRunsQuerySchema>;
 

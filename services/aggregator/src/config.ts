@@ -43,6 +43,11 @@ export const ConfigSchema = z.object({
   FORECAST_ACK_WAIT_MS: z.coerce.number().int().min(3_000).default(30_000),
   /** How often the clock of recurring forecasts looks for due slots. */
   FORECAST_CLOCK_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+  /** How long `skipped` forecast runs (a slot with no new data) are kept. */
+  FORECAST_SKIPPED_RETENTION: z
+    .string()
+    .refine((t) => parseDuration(t) !== undefined, "must be a duration such as 7d or 12h")
+    .default("7d"),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

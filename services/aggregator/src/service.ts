@@ -2,6 +2,7 @@
 import {
   CONSUMERS,
   ObservationsQuerySchema,
+  parseDuration,
   type RunEvent,
   RunEventSchema,
   SeriesQuerySchema,
@@ -123,6 +124,7 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
     jobDeadlineMs: config.FORECAST_JOB_TIMEOUT_MS,
     ackWaitMs: config.FORECAST_ACK_WAIT_MS,
     clockIntervalMs: config.FORECAST_CLOCK_INTERVAL_MS,
+    skippedRetentionMs: parseDuration(config.FORECAST_SKIPPED_RETENTION) as number,
   });
   shutdown.add("forecasting", () => forecasting.stop());
 

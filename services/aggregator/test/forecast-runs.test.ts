@@ -12,6 +12,7 @@ import {
   type FitSuccess,
   finishSucceeded,
   getRun,
+  pruneSkippedRuns,
   type RunTarget,
   type Training,
 } from "../src/forecast/runs-store.js";
@@ -84,6 +85,22 @@ describe("forecast job runs in Postgres", () => {
     // A finished run is not fitted again, whoever sees its job.
     expect(await claimJobRun(sql, target, "agg-c/1", true)).toBeUndefined();
     expect(await getRun(sql, "globex", first as number)).toBeUndefined();
+  });
+
+  it("keep skipped runs for a while, then delete them, leaving the other runs alone", async () => {
+    const insert = (status: string, finishedDaysAgo: number) => sql`
+      insert into forecast_runs (tenant_id, spec_id, series_id, trigger, slot, status, requested_model,
+        horizon, levels, finished_at)
+      values ('acme', 'spec-1', ${target.seriesId}, 'schedule', now() - ${finishedDaysAgo} * interval '1 day' + random() * interval '1 hour',
+        ${status}, 'auto', 1, '[80]'::jsonb, now() - ${finishedDaysAgo} * interval '1 day')
+      returning id`;
+    const [oldSkip] = await insert("skipped", 10);
+    const [newSkip] = await insert("skipped", 1);
+    const [oldFailed] = await insert("failed", 10);
+    expect(await pruneSkippedRuns(sql, 7 * 86_400_000)).toBe(1);
+    const left =
+      await sql`select id from forecast_runs where id in ${sql([oldSkip?.id, newSkip?.id, oldFailed?.id])}`;
+    expect(left.map((r) => r.id).sort()).toEqual([newSkip?.id, oldFailed?.id].sort());
   });
 
   describe("by the runner", () => {

@@ -187,6 +187,9 @@ describe("forecasting in the aggregator", () => {
     expect(error.message).toMatch(/horizon/);
     expect(error.message).toMatch(/model must be one of/);
     expect((await failure(call("forecasts.run", { seriesId: 999_999, horizon: 3 }))).code).toBe("not_found");
+    const single = await failure(call("forecasts.run", { seriesId, horizon: 3, model: "naive" }));
+    expect(single).toMatchObject({ code: "invalid_argument", details: { reason: "too_short" } });
+    expect(single.message).toMatch(/has only one point; a forecast needs at least 2/);
   });
 
   it("creates, lists, changes and deletes specs, refusing what is not valid", async () => {

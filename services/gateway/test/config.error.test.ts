@@ -95,6 +95,20 @@ describe("the keys file at start-up", () => {
     expect(failure).not.toContain("secret-key-value");
   });
 
+  it("stops the gateway when a key's tenant is not a valid tenant id", async () => {
+    await writeFile(
+      world.keysFile,
+      JSON.stringify({
+        keys: [{ id: "x", key: "secret-key-value-0123456789abc", tenants: ["acme.eu"], roles: ["reader"] }],
+      }),
+    );
+    const failure = await world.app().then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    expect(failure).toMatch(/keys\.json: keys\.0\.tenants\.0: must be 1-64 letters, digits, _ or -/);
+  });
+
   it("stops the gateway when the file is missing, naming the variable", async () => {
     const failure = await world.app({ AUTH_API_KEYS_FILE: `${world.keysFile}.missing` }).then(
       () => undefined,

@@ -179,6 +179,25 @@ describe("JWT authentication", () => {
     expect(world.seen.at(-1)).toMatchObject({ tenant: "globex", principal: "jwt:alice" });
   });
 
+  it("refuses a token whose tenant could not travel as a subject token or header, before any service sees it", async () => {
+    for (const tenant of ["a.b", "*", ">", "a b", "a\r\nb", "a\u0000b", "x".repeat(65), "é"]) {
+      const before = world.seen.length;
+      const token = await hs256(claims({ tenant, roles: ["ingest", "reader"] }));
+      for (const [path, init] of [
+        ["/api/v1/profiles", {}],
+        ["/api/v1/ingest", { method: "POST", body: '{"device_id":"d","ts":1,"seq":1,"metrics":{"t":1}}' }],
+      ] as const) {
+        const response = await app.request(path, {
+          ...init,
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        });
+        expect({ tenant, path, status: response.status }).toEqual({ tenant, path, status: 403 });
+        expect(((await response.json()) as { detail: string }).detail).toContain("not a valid tenant id");
+      }
+      expect(world.seen.length).toBe(before);
+    }
+  });
+
   it("refuses JWTs where none are configured", async () => {
     const keysOnly = await world.app();
     const response = await keysOnly.request("/api/v1/profiles", {

@@ -12,6 +12,7 @@ import { createFitPool } from "./pool.js";
 import { startForecastQueue } from "./queue.js";
 import { forecastHandlers } from "./rpc.js";
 import { createForecaster } from "./runner.js";
+import { pruneSkippedRuns } from "./runs-store.js";
 import { startForecastClock } from "./scheduler.js";
 
 export interface ForecastingOptions {
@@ -21,7 +22,11 @@ export interface ForecastingOptions {
   jobDeadlineMs: number;
   ackWaitMs: number;
   clockIntervalMs: number;
+  /** Skipped runs older than this are deleted. */
+  skippedRetentionMs: number;
 }
+
+const PRUNE_INTERVAL_MS = 3_600_000;
 
 export interface Forecasting {
   handlers: Record<string, RpcHandler>;
@@ -74,9 +79,15 @@ export async function startForecasting(
     logger,
   });
   const clock = startForecastClock(sql, js, logger, options.clockIntervalMs);
+  const prune = setInterval(() => {
+    pruneSkippedRuns(sql, options.skippedRetentionMs)
+      .then((n) => n > 0 && logger.info({ deleted: n }, "old skipped forecast runs deleted"))
+      .catch((error) => logger.warn({ err: error }, "deleting old skipped forecast runs failed"));
+  }, PRUNE_INTERVAL_MS);
   return {
     handlers: forecastHandlers(sql, () => js, forecaster),
     async stop() {
+      clearInterval(prune);
       await Promise.all([queue.stop(), clock.stop()]);
       await pool.close();
     },

@@ -75,10 +75,15 @@ export function createForecaster(options: ForecasterOptions) {
     deadlineMs: number,
     stopping?: AbortSignal,
   ): Promise<FitOutcome> {
-    if (data.values.length === 0) {
+    if (data.values.length < 2) {
+      // Two points at least: the forecast's timestamps follow the series' spacing.
+      const has = data.values.length === 0 ? "no points yet" : "only one point";
       return {
         ok: false,
-        error: { code: "too_short", message: `series ${target.seriesId} has no points yet` },
+        error: {
+          code: "too_short",
+          message: `series ${target.seriesId} has ${has}; a forecast needs at least 2`,
+        },
       };
     }
     let reply: FitReply;

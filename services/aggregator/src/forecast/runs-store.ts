@@ -228,6 +228,17 @@ export async function finishSucceeded(
 
 const VERSION_LOCK = 7_358_204;
 
+/**
+ * Deletes `skipped` runs that finished more than `olderThanMs` ago: a recurring spec records one
+ * per slot without new data, and they say nothing once the next fit is there. Answers how many.
+ */
+export async function pruneSkippedRuns(sql: Sql, olderThanMs: number): Promise<number> {
+  const rows = await sql`
+    delete from forecast_runs
+    where status = 'skipped' and finished_at < now() - ${olderThanMs} * interval '1 millisecond'`;
+  return rows.count;
+}
+
 async function pointsOf(sql: Sql, run: ForecastRun): Promise<ForecastPoint[]> {
   const rows = await sql<{ ts: Date; value: number; lower: number[]; upper: number[] }[]>`
     select ts, value, lower, upper from forecast_points where run_id = ${run.id} order by step`;
@@ -261,7 +272,8 @@ export async function listRuns(
   const [series] = await sql`select 1 from series where tenant_id = ${tenant} and id = ${query.seriesId}`;
   if (!series) return undefined;
   const where = sql`where tenant_id = ${tenant} and series_id = ${query.seriesId}
-    ${query.status ? sql`and status = ${query.status}` : sql``}`;
+    ${query.status ? sql`and status = ${query.status}` : sql``}
+    ${query.specId ? sql`and spec_id = ${query.specId}` : sql``}`;
   const rows = await sql<RunRow[]>`
     select ${sql.unsafe(COLUMNS)} from forecast_runs ${where}
     order by id desc limit ${query.limit} offset ${query.offset}`;
@@ -269,6 +281,7 @@ export async function listRuns(
   const [latest] = await sql<RunRow[]>`
     select ${sql.unsafe(COLUMNS)} from forecast_runs
     where tenant_id = ${tenant} and series_id = ${query.seriesId} and status = 'succeeded'
+      ${query.specId ? sql`and spec_id = ${query.specId}` : sql``}
     order by version desc limit 1`;
   const latestRun = latest ? toRun(latest) : undefined;
   return {

@@ -38,16 +38,20 @@ interface Row {
   ip: string | null;
 }
 
+/**
+ * Postgres text cannot hold NUL. A refused request whose path, token subject or tenant claim
+ * carried one is still recorded, with U+FFFD in its place.
+ */
+const storable = (text: string) => text.replaceAll("\0", "\uFFFD");
+
 export class AuditLog {
   constructor(private readonly sql: Sql) {}
 
   async record(entry: AuditEntry): Promise<void> {
-    // Postgres text cannot hold NUL; a refused request whose path carried one is still recorded.
-    const target = entry.target.replaceAll("\0", "\uFFFD");
     await this.sql`
       insert into audit_log (tenant_id, principal, action, method, target, status, request_id, ip)
-      values (${entry.tenant}, ${entry.principal}, ${entry.action}, ${entry.method}, ${target},
-              ${entry.status}, ${entry.requestId}, ${entry.ip})`;
+      values (${storable(entry.tenant)}, ${storable(entry.principal)}, ${entry.action}, ${entry.method},
+              ${storable(entry.target)}, ${entry.status}, ${entry.requestId}, ${entry.ip})`;
   }
 
   /** The tenant's entries, newest first. */

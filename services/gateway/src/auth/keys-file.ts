@@ -9,6 +9,7 @@ import type { Logger } from "@chartly/platform";
 import { z } from "zod";
 import { type Principal, RoleSchema, type Verdict } from "./principal.js";
 import { sameDigest, sha256Hex } from "./secrets.js";
+import { TENANT, TENANT_RULE } from "./tenancy.js";
 
 const KeyEntrySchema = z
   .object({
@@ -20,7 +21,7 @@ const KeyEntrySchema = z
       .string()
       .regex(/^[0-9a-f]{64}$/i)
       .optional(),
-    tenants: z.array(z.string().min(1)).min(1),
+    tenants: z.array(z.string().regex(TENANT, `must be ${TENANT_RULE}`)).min(1),
     roles: z.array(RoleSchema).min(1),
     expiresAt: z.iso.datetime({ offset: true }).optional(),
   })

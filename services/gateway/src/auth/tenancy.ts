@@ -5,7 +5,12 @@
 import { AppError } from "@chartly/platform";
 import type { Principal } from "./principal.js";
 
-const TENANT = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
+/**
+ * What a tenant id may be. It becomes a NATS subject token (`chartly.records.<tenant>.<profile>`)
+ * and a NATS header value, so no dots, wildcards, spaces or control characters.
+ */
+export const TENANT = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
+export const TENANT_RULE = "1-64 letters, digits, _ or -, starting with a letter or digit";
 
 export interface TenancyOptions {
   defaultTenant: string;
@@ -50,5 +55,16 @@ export function resolveTenant(
       ]),
     };
   }
-  return { ok: true, tenant: tenants[0] as string };
+  const tenant = tenants[0] as string;
+  // A token may carry any claim; a tenant id that could not travel safely is refused, not used.
+  if (!TENANT.test(tenant)) {
+    return {
+      ok: false,
+      error: new AppError(
+        "permission_denied",
+        `the credential's tenant is not a valid tenant id (${TENANT_RULE})`,
+      ),
+    };
+  }
+  return { ok: true, tenant };
 }

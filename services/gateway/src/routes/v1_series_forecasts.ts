@@ -6,7 +6,15 @@ import { callerOf, type Deps } from "../context.js";
 import { errorResponses, json, PageQuerySchema } from "./openapi.js";
 import { SeriesIdParamSchema } from "./v1_series_get.js";
 
-const QuerySchema = PageQuerySchema.extend({ status: z.enum(FORECAST_RUN_STATUSES).optional() });
+const QuerySchema = PageQuerySchema.extend({
+  status: z.enum(FORECAST_RUN_STATUSES).optional(),
+  specId: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: "Only the runs of this forecast spec." }),
+});
 export type V1SeriesForecastsResponse = SeriesForecasts;
 
 export const route = createRoute({
@@ -16,7 +24,7 @@ export const route = createRoute({
   path: "/api/v1/series/{id}/forecasts",
   summary: "A series' forecasts",
   description:
-    "`latest` is the newest succeeded run with its points; `items` every run, newest first, without points.",
+    "`latest` is the newest succeeded run with its points (the spec's, with `specId`); `items` the runs, newest first, without points.",
   request: { params: SeriesIdParamSchema, query: QuerySchema },
   responses: {
     200: json(SeriesForecastsSchema, "The latest forecast and a page of runs."),
