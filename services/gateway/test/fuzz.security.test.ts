@@ -468,7 +468,7 @@ describe("the running gateway under arbitrary requests", () => {
     expect(reads.length).toBeGreaterThanOrEqual(10);
     const leaks: string[] = [];
     for (const [index, call] of reads.entries()) {
-      const caller = { key: KEYS.reader, role: "reader" as const, jwt: false };
+      const caller = { key: KEYS.globexReader, role: "reader" as const, jwt: false };
       const property = fc.asyncProperty(requestFor(call, caller, { seriesId }), async (request) => {
         const answer = await send(request);
         if (answer.status < 300 && /"acme"|esp-1/.test(answer.text)) {
