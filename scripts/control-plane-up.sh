@@ -461,7 +461,9 @@ done
 # --- drone --------------------------------------------------------------------------------------
 
 step "Drone"
-NATS_URL=$NATS_URL LOG_LEVEL=$LOG_LEVEL bash scripts/drone-up.sh --count 1 | sed 's/^/    /'
+# The demo source is on 127.0.0.1, which drones reach only when their allowlist opens it.
+DRONE_ALLOW_NETWORKS=${DRONE_ALLOW_NETWORKS:-127.0.0.1} NATS_URL=$NATS_URL LOG_LEVEL=$LOG_LEVEL \
+  bash scripts/drone-up.sh --count 1 | sed 's/^/    /'
 
 # --- wait for health ----------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ ROOT=$PWD
 
 usage() {
   cat <<'EOF'
-Usage: scripts/drone-up.sh [--control-plane URL] [--count N] [--pool NAME]
+Usage: scripts/drone-up.sh [--control-plane URL] [--count N] [--pool NAME] [--allow-networks LIST]
 
 Starts N drones in the background (node drone/dist/main.js, built first if missing).
 
@@ -19,10 +19,14 @@ Starts N drones in the background (node drone/dist/main.js, built first if missi
   --count N            how many drones to run (default 1); drone i logs to .data/logs/drone-<i>.log
                        and keeps its pid in .data/pids/drone-<i>.pid
   --pool NAME          the pool the drones join (default: $DRONE_POOL or "default")
+  --allow-networks LIST  non-public destinations sources may reach, as host names, addresses and
+                       CIDR blocks (127.0.0.1/32,localhost,10.0.0.0/8); default $DRONE_ALLOW_NETWORKS
+                       or none: only public addresses
   -h, --help           show this help
 
 Environment: NATS_URL (default nats://127.0.0.1:4222), DRONE_ID (used when --count is 1;
-otherwise drone i is drone-<host name>-<i>), DRONE_POOL, CHARTLY_API_KEY, LOG_LEVEL (default info).
+otherwise drone i is drone-<host name>-<i>), DRONE_POOL, DRONE_ALLOW_NETWORKS, CHARTLY_API_KEY,
+LOG_LEVEL (default info).
 EOF
 }
 
@@ -34,6 +38,7 @@ die() {
 control_plane=${CONTROL_PLANE:-}
 count=1
 pool=${DRONE_POOL:-default}
+allow=${DRONE_ALLOW_NETWORKS:-}
 while (($# > 0)); do
   case $1 in
     --control-plane) (($# >= 2)) || die "--control-plane needs a URL"; control_plane=$2; shift 2 ;;
@@ -42,6 +47,8 @@ while (($# > 0)); do
     --count=*) count=${1#*=}; shift ;;
     --pool) (($# >= 2)) || die "--pool needs a name"; pool=$2; shift 2 ;;
     --pool=*) pool=${1#*=}; shift ;;
+    --allow-networks) (($# >= 2)) || die "--allow-networks needs a list"; allow=$2; shift 2 ;;
+    --allow-networks=*) allow=${1#*=}; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -111,6 +118,7 @@ for ((i = 1; i <= count; i++)); do
   fi
   if [[ -n ${DRONE_ID:-} && $count -eq 1 ]]; then id=$DRONE_ID; else id=drone-$HOST-$i; fi
   vars=(DRONE_ID="$id" DRONE_POOL="$pool" HTTP_PORT=0 NATS_URL="$NATS_URL" LOG_LEVEL="$LOG_LEVEL")
+  vars+=(DRONE_ALLOW_NETWORKS="$allow")
   if [[ -n $control_plane ]]; then
     vars+=(CONTROL_PLANE="$control_plane" DRONE_OUTBOX_DIR="$ROOT/.data/outbox/$id")
     [[ -n ${CHARTLY_API_KEY:-} ]] && vars+=(CONTROL_PLANE_API_KEY="$CHARTLY_API_KEY")

@@ -134,7 +134,12 @@ describe("the pipeline end to end", () => {
         HTTP_PORT: String(port),
         AUTH_API_KEYS_FILE: join(keysDir, "keys.json"),
       }),
-      launch("drone", "drone/src/main.ts", { NATS_URL: nats.url, DRONE_ID: "e2e-drone" }),
+      launch("drone", "drone/src/main.ts", {
+        NATS_URL: nats.url,
+        DRONE_ID: "e2e-drone",
+        // The test source listens on 127.0.0.1.
+        DRONE_ALLOW_NETWORKS: "127.0.0.1",
+      }),
     );
     try {
       await waitFor(

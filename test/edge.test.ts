@@ -148,6 +148,8 @@ describe("edge drones over HTTP", () => {
       DRONE_BATCH_RECORDS: String(batchRecords),
       DRONE_CAPACITY: "1",
       HTTP_PORT: "0",
+      // The test source listens on 127.0.0.1.
+      DRONE_ALLOW_NETWORKS: "127.0.0.1",
     });
     drones.push(drone);
     return drone;
@@ -175,7 +177,7 @@ describe("edge drones over HTTP", () => {
     database = await createTestDatabase(inject("databaseAdminUrl"));
     sql = postgres(database.url, { max: 2, onnotice: () => {} });
     source = await startHttpSource();
-    for (const id of ["edge-clean", "edge-offline", "edge-crash"]) {
+    for (const id of ["edge-clean", "edge-offline", "edge-crash", "edge-drained"]) {
       source.set(`/${id}`, {
         respond: ({ parsed }) => {
           const page = Number(parsed.searchParams.get("page") ?? 1);
@@ -254,6 +256,33 @@ describe("edge drones over HTTP", () => {
     );
     expect(drone).toMatchObject({ status: "alive", pool: "edge", edge: { outbox: { rejected: 0 } } });
   });
+
+  it("follows a drain with its next heartbeat, and takes jobs again once resumed", async () => {
+    startEdgeDrone("edge-drain-drone", 50);
+    const drone = async () =>
+      (await api<{ status: string; state: string }>("/api/v1/drones/edge-drain-drone")).body;
+    await waitFor("the drone to report", async () => ((await drone()).status === "alive" ? true : undefined));
+    const post = (path: string) => api(path, { method: "POST" });
+    expect((await post("/api/v1/drones/edge-drain-drone/drain")).status).toBe(200);
+    await waitFor("the drone to be draining", async () =>
+      (await drone()).state === "draining" ? true : undefined,
+    );
+
+    await addProfile("edge-drained", () => 0);
+    const queued = await runOf("edge-drained", (r) => r.status === "queued", "the run to be queued");
+    // Three heartbeats later it still holds back.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await runOf("edge-drained", () => true, "the run")).status).toBe("queued");
+
+    expect((await post("/api/v1/drones/edge-drain-drone/resume")).status).toBe(200);
+    const done = await runOf(
+      "edge-drained",
+      (r) => r.id === queued.id && r.status === "succeeded",
+      "the run",
+    );
+    expect(done.droneId).toBe("edge-drain-drone");
+    expect((await drone()).state).toBe("active");
+  }, 60_000);
 
   it("keeps collecting into its outbox while the gateway is away and syncs everything when it returns", async () => {
     const drone = startEdgeDrone("edge-offline-drone", 10);

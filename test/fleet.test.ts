@@ -173,6 +173,8 @@ describe("the fleet", () => {
       // A batch per page, so a job killed midway has published part of its records.
       DRONE_BATCH_RECORDS: "20",
       DRONE_LABELS: "zone=test",
+      // The test sources listen on 127.0.0.1.
+      DRONE_ALLOW_NETWORKS: "127.0.0.1",
     });
     drones.push(drone);
     await waitFor(`drone ${id} to report`, async () =>
@@ -242,7 +244,6 @@ describe("the fleet", () => {
 
   // Drones finish what they hold, so no job of one test is left to another's drones.
   afterEach(async () => {
-    (await import("node:fs")).writeFileSync(`/tmp/c_fleet_logs_${Date.now()}.txt`, logs()); // TEMP
     await Promise.all(drones.splice(0).map((d) => d.stop("SIGTERM")));
   }, 30_000);
 

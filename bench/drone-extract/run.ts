@@ -18,7 +18,7 @@
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { type Job, ProfileSchema } from "@chartly/contracts";
-import { createNormaliser, runJob, selectRecords } from "@chartly/drone";
+import { createNormaliser, LOOPBACK, outboundGuard, runJob, selectRecords } from "@chartly/drone";
 import { startHttpSource } from "@chartly/testkit";
 import { parse } from "csv-parse";
 
@@ -150,6 +150,8 @@ async function main(): Promise<void> {
     "/wb.csv": { body: csvText, headers: { "content-type": "text/csv" } },
   });
   const publishNothing = async () => undefined;
+  // The generated source listens on 127.0.0.1, which a drone reaches only when allowed.
+  const localSource = outboundGuard({ allow: LOOPBACK });
   try {
     const parseOnly = await best(() => (JSON.parse(json) as [unknown, unknown[]])[1].length, RECORDS);
     report("JSON.parse (baseline)", jsonBytes, parseOnly);
@@ -172,6 +174,7 @@ async function main(): Promise<void> {
       const outcome = await runJob(job(`${source.url}/wb.json`, "json"), 1, {
         publish: publishNothing,
         batchSize: 1000,
+        guard: localSource,
       });
       if (outcome.status !== "succeeded") throw new Error(JSON.stringify(outcome.error));
       return outcome.stats.recordsIn ?? 0;
@@ -192,6 +195,7 @@ async function main(): Promise<void> {
       const outcome = await runJob(job(`${source.url}/wb.csv`, "csv"), 1, {
         publish: publishNothing,
         batchSize: 1000,
+        guard: localSource,
       });
       if (outcome.status !== "succeeded") throw new Error(JSON.stringify(outcome.error));
       return outcome.stats.recordsIn ?? 0;

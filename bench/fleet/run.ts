@@ -16,7 +16,14 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CONSUMERS, jobSubject, parseDuration, STREAMS } from "@chartly/contracts";
 import { createDatabase, runMigrations } from "@chartly/db";
-import { type ControlPlane, type Lease, NatsControlPlane, Worker } from "@chartly/drone";
+import {
+  type ControlPlane,
+  type Lease,
+  LOOPBACK,
+  NatsControlPlane,
+  outboundGuard,
+  Worker,
+} from "@chartly/drone";
 import {
   createLogger,
   ensurePullConsumer,
@@ -152,6 +159,7 @@ async function main(): Promise<void> {
   const lateness: { slot: number; leasedAt: number }[] = [];
   const connections: NatsConnection[] = [];
   const workers: Worker[] = [];
+  const localSource = outboundGuard({ allow: LOOPBACK });
   for (let i = 0; i < DRONES; i++) {
     if (i % 10 === 0) connections.push(await connect({ servers: nats.url }));
     const conn = connections.at(-1) as NatsConnection;
@@ -171,6 +179,8 @@ async function main(): Promise<void> {
       batchRecords: 1_000,
       version: "bench",
       host: hostname(),
+      // The generated source listens on 127.0.0.1.
+      guard: localSource,
     });
     await worker.start();
     workers.push(worker);

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { DEFAULT_POOL } from "@chartly/contracts";
 import { baseConfigShape, loadConfig as load } from "@chartly/platform";
 import { z } from "zod";
+import { parseAllowList } from "./source/guard.js";
 
 export const ConfigSchema = z.object({
   ...baseConfigShape,
@@ -38,6 +39,19 @@ export const ConfigSchema = z.object({
    * Kubernetes mount them. `CHARTLY_SECRET_<NAME>` variables are read first.
    */
   CHARTLY_SECRETS_DIR: z.string().optional(),
+  /**
+   * Non-public destinations sources may reach, as host names, IP addresses and CIDR blocks
+   * (`127.0.0.1/32,localhost,10.0.0.0/8`). Empty by default: only public addresses are fetched.
+   */
+  DRONE_ALLOW_NETWORKS: z
+    .string()
+    .default("")
+    .transform((text, ctx) => {
+      const parsed = parseAllowList(text);
+      if (parsed.ok) return parsed.value;
+      ctx.addIssue({ code: "custom", message: parsed.message });
+      return z.NEVER;
+    }),
   /**
    * Edge mode: the gateway's URL (`http://host:8090`). The drone then talks HTTP to the gateway's
    * drone API instead of NATS, and keeps what it collects in an on-disk outbox until it is sent.

@@ -12,7 +12,7 @@ import { readSequence } from "./run/sequence.js";
 import type { RequestEvent } from "./source/client.js";
 import { type Clock, systemClock } from "./source/clock.js";
 import type { Failure, Result } from "./source/failure.js";
-import { type AddressGuard, dnsGuard } from "./source/guard.js";
+import { type AddressGuard, outboundGuard } from "./source/guard.js";
 import { TokenCache } from "./source/oauth2.js";
 import { envSecrets, type SecretSource } from "./source/secrets.js";
 
@@ -36,7 +36,10 @@ export interface RunnerDeps {
   secrets?: SecretSource;
   /** OAuth2 tokens, shared between runs when the caller keeps one cache (the worker does). */
   tokens?: TokenCache;
-  /** Decides which redirect targets are private; the system resolver by default. */
+  /**
+   * What the run may connect to; by default only public addresses over http(s). Pass one guard
+   * for many runs (the worker does): it holds the connection pool.
+   */
   guard?: AddressGuard;
   clock?: Clock;
   /** Jitter source for retry waits (tests make it fixed). */
@@ -58,6 +61,7 @@ export async function runJob(job: Job, attempt: number, deps: RunnerDeps): Promi
     bytes: 0,
     recordsOut: 0,
     skipped: {},
+    nulls: {},
     requests: 0,
     retries: 0,
     recordsIn: 0,
@@ -75,7 +79,7 @@ export async function runJob(job: Job, attempt: number, deps: RunnerDeps): Promi
     clock,
     secrets: deps.secrets ?? envSecrets(),
     tokens: deps.tokens ?? new TokenCache(),
-    guard: deps.guard ?? dnsGuard(),
+    guard: deps.guard ?? outboundGuard(),
     signal: deps.signal,
     cursor: deps.cursor ?? startCursor(job),
     onRequest: deps.onRequest,

@@ -16,6 +16,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { type Config, droneIdOf } from "./config.js";
 import { serveDroneControl } from "./control.js";
 import { startEdgeDrone } from "./edge/service.js";
+import { outboundGuard } from "./source/guard.js";
 import { envSecrets } from "./source/secrets.js";
 import { NatsControlPlane } from "./transport/nats.js";
 import { Worker, type WorkerOptions } from "./worker.js";
@@ -39,6 +40,7 @@ export const workerOptions = (config: Config, id: string): WorkerOptions => ({
   host: hostname(),
   labels: config.DRONE_LABELS,
   secrets: envSecrets(process.env, config.CHARTLY_SECRETS_DIR),
+  guard: outboundGuard({ allow: config.DRONE_ALLOW_NETWORKS }),
 });
 
 export async function startDrone(config: Config): Promise<Drone> {

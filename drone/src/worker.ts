@@ -16,6 +16,7 @@ import {
 } from "@chartly/contracts";
 import type { Logger } from "@chartly/platform";
 import { runJob } from "./runner.js";
+import type { AddressGuard } from "./source/guard.js";
 import { TokenCache } from "./source/oauth2.js";
 import { envSecrets, type SecretSource } from "./source/secrets.js";
 import type { ControlPlane, Lease } from "./transport/types.js";
@@ -31,6 +32,8 @@ export interface WorkerOptions {
   labels?: Record<string, string>;
   /** Where `${secret:NAME}` values come from. */
   secrets?: SecretSource;
+  /** What sources may connect to (the drone's allowlist); only public addresses by default. */
+  guard?: AddressGuard;
   /** How long one lease request may wait for a job. */
   leaseWaitMs?: number;
   /** Extra heartbeat fields (an edge drone's outbox). */
@@ -52,6 +55,7 @@ export class Worker {
   /** The lease request waiting for a job, if any: a drain waits for it, since it may still bring one. */
   private leasing: Promise<Lease | null> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeatFailing = false;
   /** Wakes the loop when a slot frees, or on resume or stop. */
   private wake: (() => void) | undefined;
   /** OAuth2 tokens, shared by every run on this drone until they expire. */
@@ -129,10 +133,14 @@ export class Worker {
         retryMs = LEASE_RETRY_MS.first;
       } catch (error) {
         if (!this.running) return;
-        this.logger.warn({ err: error, retryInMs: retryMs }, "leasing a job failed");
+        // Said at the start of an outage; the retries that follow are quieter.
+        if (retryMs === LEASE_RETRY_MS.first) this.logger.warn({ err: error }, "leasing a job failed");
+        else this.logger.debug({ err: error, retryInMs: retryMs }, "leasing a job failed again");
         await this.pause(retryMs);
         retryMs = Math.min(LEASE_RETRY_MS.max, retryMs * 2);
         continue;
+      } finally {
+        this.leasing = undefined;
       }
       if (!lease) continue;
       if (!this.running) {
@@ -187,6 +195,7 @@ export class Worker {
         batchSize: this.options.batchRecords,
         secrets: this.options.secrets ?? envSecrets(),
         tokens: this.tokens,
+        ...(this.options.guard ? { guard: this.options.guard } : {}),
         publish: (batch, messageId) => lease.publishBatch(batch, messageId),
       });
       const finished: RunEvent = {
@@ -234,18 +243,23 @@ export class Worker {
       capacity: this.options.capacity,
       startedAt: this.startedAt,
       seenAt: new Date().toISOString(),
-      state: this.draining ? "draining" : "active",
+      // `draining` once no lease request is in flight: from then on no new job can arrive.
+      state: this.draining && !this.leasing ? "draining" : "active",
       currentJobs: [...this.currentRuns.values()],
       counters: { ...this.counters },
       ...this.options.describe?.(),
     };
     try {
       const answer = await this.controlPlane.heartbeat(beat);
+      if (this.heartbeatFailing) this.logger.info("heartbeats reach the control plane again");
+      this.heartbeatFailing = false;
       if (!follow || !answer || !this.running || answer.draining === this.draining) return;
       if (answer.draining) await this.drain();
       else await this.resume();
     } catch (error) {
-      this.logger.warn({ err: error }, "heartbeat failed");
+      // Said once per outage, not every few seconds while it lasts.
+      if (!this.heartbeatFailing) this.logger.warn({ err: error }, "heartbeat failed");
+      this.heartbeatFailing = true;
     }
   }
 }

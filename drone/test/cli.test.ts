@@ -39,6 +39,8 @@ describe("loading profile files", () => {
 });
 
 describe("the dry run", () => {
+  /** The test source listens on 127.0.0.1, which the dry run reaches only when allowed. */
+  const env = { ...process.env, DRONE_ALLOW_NETWORKS: "127.0.0.1" };
   let source: HttpSource;
   let dir: string;
 
@@ -76,7 +78,7 @@ records:
     const { stdout } = await run(
       process.execPath,
       ["--conditions=@chartly/source", "--import", "tsx", "src/cli/test.ts", file, "--records", "2"],
-      { cwd: DRONE, env: { ...process.env, CHARTLY_SECRET_DRY_KEY: "very-secret-key" } },
+      { cwd: DRONE, env: { ...env, CHARTLY_SECRET_DRY_KEY: "very-secret-key" } },
     );
     expect(stdout).not.toContain("very-secret-key");
     expect(stdout).toContain(`→ GET ${source.url}/data?key=***&page=1  HTTP 200`);
@@ -93,10 +95,39 @@ records:
     const failed = await run(
       process.execPath,
       ["--conditions=@chartly/source", "--import", "tsx", "src/cli/test.ts", file],
-      { cwd: DRONE, env: { ...process.env, CHARTLY_SECRET_DRY_KEY: "k" } },
+      { cwd: DRONE, env: { ...env, CHARTLY_SECRET_DRY_KEY: "k" } },
     ).catch((error: { code: number; stdout: string }) => error);
     expect(failed).toMatchObject({ code: 1 });
     expect((failed as { stdout: string }).stdout).toContain("status     failed: source_http_error");
+  });
+
+  it("reaches a local source only when DRONE_ALLOW_NETWORKS lists it, as a drone does", async () => {
+    const file = join(dir, "local.yaml");
+    await writeFile(file, profile(`${source.url}/data`));
+    const before = source.requests.length;
+    const refused = await run(
+      process.execPath,
+      ["--conditions=@chartly/source", "--import", "tsx", "src/cli/test.ts", file],
+      { cwd: DRONE, env: { ...process.env, DRONE_ALLOW_NETWORKS: "", CHARTLY_SECRET_DRY_KEY: "dry-key-1" } },
+    ).catch((error: { code: number; stdout: string }) => error);
+    expect(refused).toMatchObject({ code: 1 });
+    expect((refused as { stdout: string }).stdout).toContain(
+      "status     failed: source_forbidden: GET http://127.0.0.1:",
+    );
+    expect((refused as { stdout: string }).stdout).toContain(
+      "127.0.0.1 is a loopback address; the drone reaches only public addresses unless DRONE_ALLOW_NETWORKS lists it",
+    );
+    expect(source.requests.length).toBe(before);
+
+    const unreadable = await run(
+      process.execPath,
+      ["--conditions=@chartly/source", "--import", "tsx", "src/cli/test.ts", file],
+      { cwd: DRONE, env: { ...process.env, DRONE_ALLOW_NETWORKS: "127.0.0.1/40" } },
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(unreadable).toMatchObject({
+      code: 1,
+      stderr: 'DRONE_ALLOW_NETWORKS: "127.0.0.1/40": a CIDR prefix must be a number from 0 to 32\n',
+    });
   });
 });
 

@@ -5,6 +5,7 @@
 import { type Job, type ProfileInput, ProfileSchema, type RecordBatch } from "@chartly/contracts";
 import type { RunnerDeps } from "../src/runner.js";
 import type { Clock } from "../src/source/clock.js";
+import { LOOPBACK, outboundGuard } from "../src/source/guard.js";
 import type { SecretSource } from "../src/source/secrets.js";
 
 type SourceInput = ProfileInput["source"];
@@ -53,13 +54,19 @@ export function instantClock(start = Date.parse("2026-01-01T00:00:00Z")): Clock 
   };
 }
 
+/** The test sources listen on 127.0.0.1, which a drone reaches only when its allowlist says so. */
+export const loopbackGuard = outboundGuard({ allow: LOOPBACK });
+
 export const noSecrets: SecretSource = { get: async () => undefined, describe: () => "set nothing" };
 
 export function secretsOf(values: Record<string, string>): SecretSource {
   return { get: async (name) => values[name], describe: (name) => `set CHARTLY_SECRET_${name}` };
 }
 
-/** Runner deps that collect what is published, wait on an instant clock and use no jitter. */
+/**
+ * Runner deps that collect what is published, wait on an instant clock, use no jitter and may
+ * reach the loopback test sources.
+ */
 export function collector(extra: Partial<RunnerDeps> = {}) {
   const batches: { batch: RecordBatch; id: string }[] = [];
   const clock = instantClock();
@@ -71,6 +78,7 @@ export function collector(extra: Partial<RunnerDeps> = {}) {
     clock,
     random: () => 0.5,
     secrets: noSecrets,
+    guard: loopbackGuard,
     ...extra,
   };
   return {

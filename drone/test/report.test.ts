@@ -18,4 +18,23 @@ describe("the dry run's summary", () => {
       false,
     );
   });
+
+  it("shows skipped records by reason apart from the null values of records kept", () => {
+    const lines = summary(
+      {
+        status: "succeeded",
+        stats: {
+          ...stats,
+          recordsIn: 50,
+          recordsOut: 49,
+          skipped: { "no numeric measure": 1 },
+          nulls: { "value missing": 3, "not a number": 1 },
+        },
+      },
+      [],
+      10,
+    );
+    expect(lines).toContain("skipped    no numeric measure: 1");
+    expect(lines).toContain("nulls      value missing: 3, not a number: 1");
+  });
 });

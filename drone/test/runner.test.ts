@@ -3,7 +3,7 @@ import { type Job, ProfileSchema, type RecordBatch } from "@chartly/contracts";
 import { type HttpSource, startHttpSource } from "@chartly/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runJob } from "../src/runner.js";
-import { instantClock } from "./helpers.js";
+import { instantClock, loopbackGuard } from "./helpers.js";
 
 const WORLDBANK = fileURLToPath(
   new URL("./fixtures/worldbank-JPN-USA-NY.GDP.MKTP.CD-page1-of3.json", import.meta.url),
@@ -51,6 +51,7 @@ describe("running a job", () => {
         batchSize: 20,
         // Retries wait on a clock that returns at once.
         clock: instantClock(),
+        guard: loopbackGuard,
         publish: async (batch: RecordBatch, id: string) => {
           published.push({ batch, id });
         },
@@ -63,8 +64,10 @@ describe("running a job", () => {
     const outcome = await runJob(job("/gdp"), 1, deps);
     expect(outcome).toMatchObject({
       status: "succeeded",
-      stats: { pages: 1, recordsOut: 49, skipped: { "no numeric measure": 1, "value missing": 1 } },
+      stats: { pages: 1, recordsIn: 50, recordsOut: 49 },
     });
+    // The one record without a value is skipped, and counted once.
+    expect(outcome.stats.skipped).toEqual({ "no numeric measure": 1 });
     expect(published.map((p) => [p.id, p.batch.records.length])).toEqual([
       ["run-/gdp:1:0", 20],
       ["run-/gdp:1:1", 20],

@@ -27,6 +27,7 @@ export function summary(outcome: RunOutcome, records: NormalisedRecord[], shown:
       lines.push(`${label} ${entries.map(([reason, n]) => `${reason}: ${n}`).join(", ")}`);
   };
   counts("skipped   ", stats.skipped);
+  counts("nulls     ", stats.nulls);
   counts("paging    ", stats.pageStops);
   if (outcome.cursor) lines.push(`cursor     ${outcome.cursor.value} (would be stored for the next run)`);
   if (records.length > 0) {

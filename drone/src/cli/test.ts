@@ -5,12 +5,14 @@
  * answers the requests from recorded responses on a local server, `--base-url` sends them to
  * another origin. Exits 0 when the run succeeded, 2 when it ended partial, 1 when it failed or
  * the file is not a valid profile. Secrets come from `CHARTLY_SECRET_<NAME>` and
- * `CHARTLY_SECRETS_DIR`, as on a drone.
+ * `CHARTLY_SECRETS_DIR`, as on a drone. The outbound guard is a drone's too: only public addresses,
+ * plus `DRONE_ALLOW_NETWORKS` and the origin `--replay` or `--base-url` names (asked for, so allowed).
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { NormalisedRecord, Profile } from "@chartly/contracts";
 import { runJob } from "../runner.js";
+import { type AddressGuard, ALLOW_SETTING, outboundGuard, parseAllowList } from "../source/guard.js";
 import { envSecrets } from "../source/secrets.js";
 import { loadProfile } from "./load-profile.js";
 import { loadReplay, type ReplayServer, startReplayServer } from "./replay.js";
@@ -59,6 +61,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${base}\n`);
     return 1;
   }
+  const allow = parseAllowList(process.env[ALLOW_SETTING] ?? "");
+  if (!allow.ok) {
+    process.stderr.write(`${ALLOW_SETTING}: ${allow.message}\n`);
+    return 1;
+  }
 
   let text: string;
   try {
@@ -94,15 +101,25 @@ async function main(argv: string[]): Promise<number> {
   } else if (base) {
     profile = retarget(profile, base);
   }
+  // The origin the user sent the requests to is theirs to choose, local or not.
+  const target = replay ? new URL(replay.origin) : base;
+  const guard = outboundGuard({
+    allow: [...allow.value.entries, ...(target ? [target.hostname.replace(/^\[|\]$/g, "")] : [])],
+  });
 
   try {
-    return await dryRun(profile, shown, replay);
+    return await dryRun(profile, shown, replay, guard);
   } finally {
     await replay?.close();
   }
 }
 
-async function dryRun(profile: Profile, shown: number, replay: ReplayServer | undefined): Promise<number> {
+async function dryRun(
+  profile: Profile,
+  shown: number,
+  replay: ReplayServer | undefined,
+  guard: AddressGuard,
+): Promise<number> {
   const records: NormalisedRecord[] = [];
   const outcome = await runJob(
     {
@@ -122,6 +139,7 @@ async function dryRun(profile: Profile, shown: number, replay: ReplayServer | un
         if (records.length < shown) records.push(...batch.records.slice(0, shown - records.length));
       },
       secrets: envSecrets(),
+      guard,
       onRequest: (event) => process.stdout.write(`${requestLine(event)}\n`),
     },
   );

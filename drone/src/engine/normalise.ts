@@ -3,7 +3,9 @@
  * `records` section describes: one instant in UTC, string dimensions, numeric measures and a key
  * that identifies the observation, so storing a record twice updates it instead of duplicating it.
  * Records that cannot be normalised are skipped with a reason; the counts of those reasons, by
- * kind and never by raw value, become the run's `skipped` statistics.
+ * kind and never by raw value, become the run's `skipped` statistics, each skipped record counted
+ * once under the reason that decided it. A kept record's measures that came out null are counted
+ * apart, by why (`nulls`).
  */
 import type { MeasureSpec, NormalisedRecord, RecordsSpec } from "@chartly/contracts";
 import { EXPR_PREFIX } from "./expressions.js";
@@ -28,11 +30,10 @@ export interface NormaliseResult {
   record?: NormalisedRecord;
   /** Why the record was dropped, quoting the offending value, for logs. */
   skipped?: string;
-  /**
-   * The keys to count for a dropped record: its skip's kind, and for `no numeric measure` also
-   * the kind of each measure's failure, so the counts say why the values were null.
-   */
-  kinds?: SkipKind[];
+  /** The kind of a dropped record's skip: the reason it is counted under. */
+  kind?: SkipKind;
+  /** Why each of a kept record's null measures is null (`value missing`, `not a number`). */
+  nulls?: NumberProblem[];
 }
 
 /**
@@ -105,14 +106,15 @@ export function createNormaliser(records: RecordsSpec): Normaliser {
     }
 
     const measureValues: Record<string, number | null> = {};
-    const nullKinds: SkipKind[] = [];
+    const nullKinds: NumberProblem[] = [];
     for (const measure of measures) {
       const parsed = parseNumber(measure.read(raw, computed));
       measureValues[measure.name] = parsed.value === null ? null : parsed.value * measure.scale;
       if (parsed.kind) nullKinds.push(parsed.kind);
     }
     if (nullKinds.length === measures.length) {
-      return { skipped: "no numeric measure", kinds: ["no numeric measure", ...nullKinds] };
+      const why = [...new Set(nullKinds)].join(", ");
+      return skip(`no numeric measure (${why})`, "no numeric measure");
     }
 
     let key: string;
@@ -130,7 +132,8 @@ export function createNormaliser(records: RecordsSpec): Normaliser {
       keyParts.push(iso);
       key = keyParts.join("|");
     }
-    return { record: { key, time: iso, dims: dimValues, measures: measureValues } };
+    const record = { key, time: iso, dims: dimValues, measures: measureValues };
+    return nullKinds.length > 0 ? { record, nulls: nullKinds } : { record };
   };
 }
 
@@ -161,23 +164,26 @@ export function measureUnits(records: RecordsSpec): Record<string, string> {
   return units;
 }
 
-/** Normalises one page of raw records and counts why the others were skipped. */
+/**
+ * Normalises one page of raw records, counting why the others were skipped (once each) and why
+ * kept records' null measures are null.
+ */
 export function normaliseAll(
   rawRecords: unknown[],
   spec: RecordsSpec,
-): { records: NormalisedRecord[]; skipped: Record<string, number> } {
+): { records: NormalisedRecord[]; skipped: Record<string, number>; nulls: Record<string, number> } {
   const normalise = createNormaliser(spec);
   const records: NormalisedRecord[] = [];
   const skipped: Record<string, number> = {};
+  const nulls: Record<string, number> = {};
   for (const raw of rawRecords) {
     const result = normalise(raw);
-    if (result.record) {
-      records.push(result.record);
-      continue;
-    }
-    for (const kind of result.kinds ?? []) skipped[kind] = (skipped[kind] ?? 0) + 1;
+    if (result.kind) skipped[result.kind] = (skipped[result.kind] ?? 0) + 1;
+    if (!result.record) continue;
+    records.push(result.record);
+    for (const kind of result.nulls ?? []) nulls[kind] = (nulls[kind] ?? 0) + 1;
   }
-  return { records, skipped };
+  return { records, skipped, nulls };
 }
 
 function measureField(spec: MeasureSpec): string {
@@ -185,7 +191,7 @@ function measureField(spec: MeasureSpec): string {
 }
 
 function skip(reason: string, kind: SkipKind): NormaliseResult {
-  return { skipped: reason, kinds: [kind] };
+  return { skipped: reason, kind };
 }
 
 /** A `|` inside a dimension value would let two different records share a key. */

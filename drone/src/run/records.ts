@@ -58,10 +58,11 @@ function itemEmitter(
     const result = normalise(raw, computed);
     if (result.record) {
       if (!sink.add(result.record)) return limitReached.records(limits);
+      for (const kind of result.nulls ?? []) counters.nulls[kind] = (counters.nulls[kind] ?? 0) + 1;
       cursor?.observe(raw, result.record);
       return undefined;
     }
-    for (const kind of result.kinds ?? []) skip(kind);
+    if (result.kind) skip(result.kind);
     return undefined;
   };
   const aborted = (): Failure | undefined => {

@@ -13,6 +13,7 @@ export type FailureCode =
   | "source_not_csv"
   | "source_not_xml"
   | "source_redirect_refused"
+  | "source_forbidden"
   | "source_auth_failed"
   | "secret_missing"
   | "template_unset"

@@ -1,11 +1,12 @@
 /**
- * @module One HTTP exchange: send a planned request, follow redirects under the outbound guard,
- * give up after the timeout. Redirects are followed here rather than by fetch so each hop can be
+ * @module One HTTP exchange: send a planned request under the outbound guard (every hop's URL is
+ * checked before sending, every connection's address when it is made), follow redirects, give up
+ * after the timeout. Redirects are followed here rather than by fetch so each hop can be
  * checked, and credentials are not carried to another origin. The timeout covers the body as well,
  * so whoever reads the body learns from `timedOut()` why reading stopped.
  */
 import { describeRequest, type Failure, fail, ok, type Result, SourceStop } from "./failure.js";
-import type { AddressGuard } from "./guard.js";
+import { type AddressGuard, ForbiddenDestination } from "./guard.js";
 import type { RequestPlan } from "./request.js";
 
 export interface ExchangeOptions {
@@ -38,9 +39,13 @@ export async function exchange(plan: RequestPlan, options: ExchangeOptions): Pro
 
   for (let hop = 0; ; hop++) {
     const where = describeRequest(method, url);
+    const refused = options.guard.refuse(url);
+    if (refused) return fail("source_forbidden", `${where}: ${refused}`);
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, body: body ?? null, redirect: "manual", signal });
+      const init = { method, headers, body: body ?? null, redirect: "manual", signal } as const;
+      // Node's fetch takes undici's `dispatcher`, which the DOM's RequestInit does not declare.
+      response = await fetch(url, { ...init, dispatcher: options.guard.dispatcher } as RequestInit);
     } catch (error) {
       return fail(...networkFailure(error, where, options, timeout));
     }
@@ -105,5 +110,6 @@ export function networkFailure(
     return ["source_timeout", `${where}: no complete response within ${options.timeoutText}`];
   if (error instanceof SourceStop) return [error.failure.code, error.failure.message, error.failure.partial];
   const cause = (error as Error & { cause?: Error }).cause;
+  if (cause instanceof ForbiddenDestination) return ["source_forbidden", `${where}: ${cause.message}`];
   return ["source_unreachable", `${where}: ${cause?.message ?? (error as Error).message}`];
 }

@@ -6,6 +6,14 @@
 export type { RequestEvent } from "./client.js";
 export { type Clock, systemClock } from "./clock.js";
 export type { Failure, FailureCode, Result } from "./failure.js";
-export { type AddressGuard, dnsGuard, isPrivateAddress } from "./guard.js";
+export {
+  type AddressGuard,
+  ALLOW_SETTING,
+  type AllowList,
+  isPrivateAddress,
+  LOOPBACK,
+  outboundGuard,
+  parseAllowList,
+} from "./guard.js";
 export { TokenCache } from "./oauth2.js";
 export { envSecrets, Masker, type SecretSource } from "./secrets.js";

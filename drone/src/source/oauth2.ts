@@ -76,7 +76,11 @@ export async function requestToken(
   const plan: RequestPlan = { method: "POST", url, headers, body: form.toString(), sensitiveHeaders: [] };
   const where = `token request ${describeRequest("POST", url)}`;
   const sent = await exchange(plan, options);
-  if (!sent.ok) return fail("source_auth_failed", `${where} failed: ${sent.failure.message}`);
+  if (!sent.ok) {
+    // A refused destination keeps its own code: it is the drone's setting, not the credentials.
+    const code = sent.failure.code === "source_forbidden" ? "source_forbidden" : "source_auth_failed";
+    return fail(code, `${where} failed: ${sent.failure.message}`);
+  }
   const { response } = sent.value;
   const text = await response.text().catch(() => "");
   if (!response.ok) {

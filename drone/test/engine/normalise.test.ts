@@ -20,7 +20,7 @@ describe("normaliseAll on a World Bank page", () => {
   it("keeps every year with a value and skips the one without", () => {
     expect(raw).toHaveLength(50);
     expect(records).toHaveLength(49);
-    expect(skipped).toEqual({ "no numeric measure": 1, "value missing": 1 });
+    expect(skipped).toEqual({ "no numeric measure": 1 });
   });
 
   it("produces records keyed by dims in name order and the year's first instant", () => {
@@ -59,7 +59,7 @@ describe("normaliseAll on a NOAA CO-OPS water temperature series", () => {
     const { records, skipped } = normaliseAll(raw, spec);
     expect(raw).toHaveLength(480);
     expect(records).toHaveLength(479);
-    expect(skipped).toEqual({ "no numeric measure": 1, "value missing marker": 1 });
+    expect(skipped).toEqual({ "no numeric measure": 1 });
     expect(records[0]).toEqual({
       key: "2014-09-27T00:00:00.000Z",
       time: "2014-09-27T00:00:00.000Z",
@@ -87,8 +87,8 @@ describe("normaliseAll on a NOAA CO-OPS water temperature series", () => {
   it("says why the empty observation was skipped", () => {
     const normalise = createNormaliser(spec);
     expect(normalise(raw[240])).toEqual({
-      skipped: "no numeric measure",
-      kinds: ["no numeric measure", "value missing marker"],
+      skipped: "no numeric measure (value missing marker)",
+      kind: "no numeric measure",
     });
   });
 });
@@ -151,17 +151,34 @@ describe("createNormaliser", () => {
     expect(normalise({ ...base, n: "(NA)" }).record?.measures).toEqual({ count: null, share: 0.4 });
   });
 
-  it("skips a record whose measures are all null, naming each measure's problem", () => {
+  it("skips a record whose measures are all null once, naming the measures' problems", () => {
     expect(normalise({ ...base, n: "abc", stats: {} })).toEqual({
-      skipped: "no numeric measure",
-      kinds: ["no numeric measure", "not a number", "value missing"],
+      skipped: "no numeric measure (not a number, value missing)",
+      kind: "no numeric measure",
     });
+  });
+
+  it("counts each skipped record once, and a kept record's null measures apart", () => {
+    const { records, skipped, nulls } = normaliseAll(
+      [
+        base,
+        { ...base, n: "(NA)" },
+        { ...base, n: "abc", stats: {} },
+        { ...base, n: null, stats: { share: "-" } },
+        { ...base, when: "yesterday", n: null },
+      ],
+      spec,
+    );
+    expect(records).toHaveLength(2);
+    expect(skipped).toEqual({ "no numeric measure": 2, "time unparseable": 1 });
+    expect(Object.values(skipped).reduce((a, b) => a + b, 0) + records.length).toBe(5);
+    expect(nulls).toEqual({ "value missing marker": 1 });
   });
 
   it("skips a record with a missing or blank dim", () => {
     expect(normalise({ ...base, where: {} })).toEqual({
       skipped: 'dim "region" missing',
-      kinds: ["dim missing"],
+      kind: "dim missing",
     });
     expect(normalise({ ...base, where: { code: " " } }).skipped).toBe('dim "region" missing');
     expect(normalise({ ...base, flag: null }).skipped).toBe('dim "flag" missing');
@@ -170,18 +187,18 @@ describe("createNormaliser", () => {
   it("skips a record whose dim is an object or array", () => {
     expect(normalise({ ...base, where: { code: { iso: "DE" } } })).toEqual({
       skipped: 'dim "region" is not a string, number or boolean: {"iso":"DE"}',
-      kinds: ["dim not scalar"],
+      kind: "dim not scalar",
     });
   });
 
   it("skips a record whose time is missing or unparseable", () => {
     expect(normalise({ ...base, when: undefined })).toEqual({
       skipped: "time missing",
-      kinds: ["time missing"],
+      kind: "time missing",
     });
     expect(normalise({ ...base, when: "yesterday" })).toEqual({
       skipped: 'time "yesterday" is not a valid ISO 8601 time',
-      kinds: ["time unparseable"],
+      kind: "time unparseable",
     });
   });
 
@@ -228,15 +245,14 @@ describe("normaliseAll skip counts", () => {
       "time missing": 2,
       "dim missing": 1,
       "no numeric measure": 4,
-      "value missing marker": 2,
-      "not a number": 1,
-      "value missing": 1,
     });
+    // Every record is either kept or counted once.
+    expect(Object.values(skipped).reduce((a, b) => a + b, 0)).toBe(10 - records.length);
   });
 
   it("returns nothing for an empty page", () => {
     const spec = recordsSpec({ time: { field: "t" }, measures: { v: "v" } });
-    expect(normaliseAll([], spec)).toEqual({ records: [], skipped: {} });
+    expect(normaliseAll([], spec)).toEqual({ records: [], skipped: {}, nulls: {} });
   });
 });
 

@@ -23,7 +23,20 @@ const BLS = {
 describe("records: expressions and filters", () => {
   let source: HttpSource;
   beforeAll(async () => {
-    source = await startHttpSource({ "/bls": { body: BLS } });
+    source = await startHttpSource({
+      "/bls": { body: BLS },
+      "/prices": {
+        body: {
+          data: [
+            { t: "2024-01-01", low: "1.5", high: "2.5" },
+            { t: "2024-01-02", low: "(NA)", high: "2.7" },
+            { t: "2024-01-03", low: null, high: "n/a" },
+            { t: "2024-01-04", low: "..", high: "" },
+            { t: "2024-01-05", low: "1.1", high: null },
+          ],
+        },
+      },
+    });
   });
   afterAll(() => source.close());
 
@@ -47,6 +60,9 @@ describe("records: expressions and filters", () => {
       status: "succeeded",
       stats: { recordsIn: 3, recordsOut: 1, skipped: { "filtered out": 1, "no numeric measure": 1 } },
     });
+    // Each skipped record once, under the reason that decided it; the kept one has no nulls.
+    expect(outcome.stats.skipped).toEqual({ "filtered out": 1, "no numeric measure": 1 });
+    expect(outcome.stats.nulls).toEqual({});
     expect(records()).toEqual([
       {
         key: "APU0000701111|2022-02-01T00:00:00.000Z",
@@ -54,6 +70,26 @@ describe("records: expressions and filters", () => {
         dims: { series: "APU0000701111" },
         measures: { price: 0.459 },
       },
+    ]);
+  });
+
+  it("counts a skipped record once and the null values of kept records apart", async () => {
+    const { deps, records } = collector();
+    const outcome = await runJob(
+      jobFor(
+        { url: `${source.url}/prices` },
+        { time: { field: "t", format: "yyyy-MM-dd" }, measures: { low: "low", high: "high" } },
+      ),
+      1,
+      deps,
+    );
+    expect(outcome.stats).toMatchObject({ recordsIn: 5, recordsOut: 3 });
+    expect(outcome.stats.skipped).toEqual({ "no numeric measure": 2 });
+    expect(outcome.stats.nulls).toEqual({ "value missing marker": 1, "value missing": 1 });
+    expect(records().map((r) => r.measures)).toEqual([
+      { low: 1.5, high: 2.5 },
+      { low: null, high: 2.7 },
+      { low: 1.1, high: null },
     ]);
   });
 

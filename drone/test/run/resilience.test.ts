@@ -3,7 +3,7 @@ import { type HttpSource, startHttpSource } from "@chartly/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runJob } from "../../src/runner.js";
 import type { AddressGuard } from "../../src/source/guard.js";
-import { collector, hours, jobFor, secretsOf } from "../helpers.js";
+import { collector, hours, jobFor, loopbackGuard, secretsOf } from "../helpers.js";
 
 describe("resilience", () => {
   let source: HttpSource;
@@ -184,7 +184,7 @@ describe("resilience", () => {
 
   it("refuses a public source's redirect to a private or loopback address", async () => {
     // Plays a public source: this guard calls 127.0.0.1 public and only `localhost` private.
-    const guard: AddressGuard = { isPrivate: async (host) => host === "localhost" };
+    const guard: AddressGuard = { ...loopbackGuard, isPrivate: async (host) => host === "localhost" };
     const before = hitsOf("/data");
     const { outcome } = await run({ url: `${source.url}/redirect-localhost` }, { guard });
     expect(outcome.error).toEqual({

@@ -49,8 +49,10 @@ export const RunStatsSchema = z.object({
   pages: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),
   recordsOut: z.number().int().nonnegative(),
-  /** Records the drone skipped, by reason (e.g. `time unparseable`). */
+  /** Records the drone skipped, by reason (e.g. `time unparseable`); each skipped record once. */
   skipped: z.record(z.string(), z.number().int()).default({}),
+  /** Null measure values of records that were kept, by reason (e.g. `value missing marker`). */
+  nulls: z.record(z.string(), z.number().int()).optional(),
   /** HTTP requests made, retries and token requests included. */
   requests: z.number().int().nonnegative().optional(),
   /** Requests repeated after a network error, a timeout, HTTP 408, 429 or 5xx. */

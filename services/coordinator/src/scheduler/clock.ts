@@ -32,6 +32,9 @@ export interface ClockDeps {
   onQueued?: (runIds: string[]) => void;
 }
 
+/** Longest a clock step may take before the clock goes on without it. */
+const STEP_DEADLINE_MS = 10_000;
+
 /** How far back a new leader looks for runs whose first job may not have been published. */
 const REPUBLISH_WINDOW_MS = 3_600_000;
 
@@ -129,11 +132,24 @@ export class Clock {
     }
   }
 
+  /**
+   * Runs one step; one that hangs (a NATS or Postgres call that never answers) is given up after
+   * a deadline, so the clock goes on. Every step is idempotent, so one finishing late is harmless.
+   */
   private async step(name: string, work: () => Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadlineMs = Math.max(STEP_DEADLINE_MS, 5 * this.deps.tickMs);
     try {
-      await work();
+      await Promise.race([
+        work(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no result within ${deadlineMs} ms`)), deadlineMs);
+        }),
+      ]);
     } catch (error) {
       this.deps.logger.error({ err: error, step: name }, "clock step failed");
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
