@@ -8,4 +8,5 @@ export * from "./ops-server.js";
 export * from "./retry.js";
 export * from "./rpc.js";
 export * from "./runtime.js";
+export * from "./schedule.js";
 export * from "./shutdown.js";

@@ -1,83 +1,16 @@
 /**
- * @module Schedule arithmetic, pure. A profile scheduled `every: X` owns slots aligned to
- * multiples of X since the epoch, shifted by a jitter offset derived from its id; a `cron` profile
- * owns the instants its expression names in its time zone. Every coordinator replica (and every
- * restart) computes the same slots, and the slot due at a given time is the latest one that has
- * started, so after downtime the missed slot runs once (catch-up `latest`), not every missed one.
+ * @module The profiles' slots: the schedule arithmetic (shared, in the platform) and the run ids
+ * derived from a slot.
  */
-import { createHash } from "node:crypto";
-import { parseDuration, type ScheduleSpec } from "@chartly/contracts";
-import { Cron } from "croner";
-
-/** Deterministic offset in [0, jitterMs) for a profile. */
-export function jitterOffset(profileId: string, jitterMs: number): number {
-  if (jitterMs <= 0) return 0;
-  const hash = createHash("sha256").update(profileId).digest();
-  return hash.readUInt32BE(0) % jitterMs;
-}
-
-/** Start of the slot that contains `now`. */
-export function currentSlot(now: number, everyMs: number, offsetMs = 0): Date {
-  const shifted = now - offsetMs;
-  return new Date(Math.floor(shifted / everyMs) * everyMs + offsetMs);
-}
-
-const crons = new Map<string, Cron>();
-
-/** The parsed expression (cached: every tick asks again); throws when croner rejects it. */
-export function cronOf(pattern: string, timezone = "UTC"): Cron {
-  const key = `${timezone} ${pattern}`;
-  let cron = crons.get(key);
-  if (!cron) {
-    cron = new Cron(pattern, { timezone, mode: "5-or-6-parts" });
-    crons.set(key, cron);
-  }
-  return cron;
-}
-
-/** Per expression, the last slot computed and when the next one starts: most ticks need no search. */
-const cronWindows = new Map<string, { due: number; next: number }>();
-
-/** The latest instant at or before `now` that `pattern` names in `timezone`. */
-export function cronSlot(pattern: string, timezone: string | undefined, now: number): Date | undefined {
-  const key = `${timezone ?? "UTC"} ${pattern}`;
-  const window = cronWindows.get(key);
-  if (window && window.due <= now && now < window.next) return new Date(window.due);
-  const cron = cronOf(pattern, timezone);
-  // previousRuns looks strictly before its reference; one millisecond later includes `now` itself.
-  const due = cron.previousRuns(1, new Date(now + 1))[0];
-  const next = cron.nextRun(new Date(now));
-  if (due && next) cronWindows.set(key, { due: due.getTime(), next: next.getTime() });
-  return due;
-}
-
-/** The slot due at `now`: the latest one that has started. Undefined for an unusable schedule. */
-export function dueSlot(schedule: ScheduleSpec, profileId: string, now: number): Date | undefined {
-  if (schedule.cron) return cronSlot(schedule.cron, schedule.timezone, now);
-  const everyMs = schedule.every ? parseDuration(schedule.every) : undefined;
-  if (!everyMs) return undefined;
-  const jitterMs = schedule.jitter ? (parseDuration(schedule.jitter) ?? 0) : 0;
-  return currentSlot(now, everyMs, jitterOffset(profileId, Math.min(jitterMs, everyMs)));
-}
-
-/** The first slot after `now`. */
-export function nextSlot(schedule: ScheduleSpec, profileId: string, now: number): Date | undefined {
-  if (schedule.cron) return cronOf(schedule.cron, schedule.timezone).nextRun(new Date(now)) ?? undefined;
-  const due = dueSlot(schedule, profileId, now);
-  const everyMs = schedule.every ? parseDuration(schedule.every) : undefined;
-  return due && everyMs ? new Date(due.getTime() + everyMs) : undefined;
-}
-
-/** Why a schedule cannot be followed, or undefined when it can (croner is stricter than the schema). */
-export function scheduleProblem(schedule: ScheduleSpec): string | undefined {
-  if (!schedule.cron) return undefined;
-  try {
-    cronOf(schedule.cron, schedule.timezone);
-    return undefined;
-  } catch (error) {
-    return `cron "${schedule.cron}": ${(error as Error).message}`;
-  }
-}
+export {
+  cronOf,
+  cronSlot,
+  currentSlot,
+  dueSlot,
+  jitterOffset,
+  nextSlot,
+  scheduleProblem,
+} from "@chartly/platform";
 
 const compact = (d: Date) =>
   d
