@@ -16,7 +16,7 @@
  * guard.refuse(new URL("http://169.254.169.254/")); // "169.254.169.254 is a link-local address …"
  * await fetch(url, { dispatcher: guard.dispatcher });
  */
-import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
+import type { LookupAddress, LookupOptions } from "node:dns";
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import { Agent, type Dispatcher } from "undici";
@@ -156,11 +156,16 @@ export function parseAllowList(
 export interface GuardOptions {
   /** Destinations opened despite not being public; an unparseable entry throws. */
   allow?: string | readonly string[] | AllowList;
+  /** Every address a name resolves to; the system resolver by default (tests play DNS with it). */
+  resolve?: (hostname: string) => Promise<LookupAddress[]>;
 }
+
+const systemResolve = (hostname: string): Promise<LookupAddress[]> => lookup(hostname, { all: true });
 
 /** The guard every request of a run goes through; nothing non-public is reachable unless allowed. */
 export function outboundGuard(options: GuardOptions = {}): AddressGuard {
   const allow = toAllowList(options.allow ?? []);
+  const resolve = options.resolve ?? systemResolve;
   const nameAllowed = (host: string) => allow.names.has(host.toLowerCase().replace(/\.$/, ""));
   /** Why connecting to this address (reached through `host`) is refused, else undefined. */
   const refusal = (host: string, address: string): string | undefined => {
@@ -175,18 +180,26 @@ export function outboundGuard(options: GuardOptions = {}): AddressGuard {
   const dispatcher = new Agent({
     connect: {
       lookup(hostname: string, lookupOptions: LookupOptions, callback: LookupCallback) {
-        dnsLookup(hostname, { ...lookupOptions, all: true }, (error, addresses: LookupAddress[]) => {
-          if (error) return callback(error, []);
-          // Only the addresses this drone may reach are handed to the connection.
-          const allowed = addresses.filter((entry) => refusal(hostname, entry.address) === undefined);
-          const first = allowed[0];
-          if (!first) {
-            const reason = refusal(hostname, addresses[0]?.address ?? hostname);
-            return callback(new ForbiddenDestination(reason ?? `${hostname} did not resolve`), []);
-          }
-          if (lookupOptions.all) callback(null, allowed);
-          else callback(null, first.address, first.family);
-        });
+        resolve(hostname).then(
+          (resolved) => {
+            const family =
+              lookupOptions.family === 4 || lookupOptions.family === 6 ? lookupOptions.family : 0;
+            const addresses = family ? resolved.filter((entry) => entry.family === family) : resolved;
+            // Only the addresses this drone may reach are handed to the connection.
+            const allowed = addresses.filter((entry) => refusal(hostname, entry.address) === undefined);
+            const first = allowed[0];
+            if (!first) {
+              const reason = addresses[0] && refusal(hostname, addresses[0].address);
+              const error = reason
+                ? new ForbiddenDestination(reason)
+                : Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
+              return callback(error, []);
+            }
+            if (lookupOptions.all) callback(null, allowed);
+            else callback(null, first.address, first.family);
+          },
+          (error: NodeJS.ErrnoException) => callback(error, []),
+        );
       },
     },
   });
@@ -208,7 +221,7 @@ export function outboundGuard(options: GuardOptions = {}): AddressGuard {
       if (cached !== undefined) return cached;
       let answer: boolean;
       try {
-        const addresses = await lookup(host, { all: true });
+        const addresses = await resolve(host);
         answer = addresses.some((entry) => isPrivateAddress(entry.address));
       } catch {
         // A name that does not resolve counts as public here; connecting to it fails anyway.

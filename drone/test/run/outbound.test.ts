@@ -69,6 +69,37 @@ describe("the outbound guard on a run", () => {
     expect(byAddress).toMatchObject({ status: "succeeded", stats: { recordsOut: 3 } });
   });
 
+  it("checks the address actually connected to, not an earlier answer for the name (DNS rebinding)", async () => {
+    // A name that answers a public address first and the loopback address afterwards.
+    let lookups = 0;
+    const guard = outboundGuard({
+      resolve: async () => [
+        lookups++ === 0 ? { address: "93.184.215.14", family: 4 } : { address: "127.0.0.1", family: 4 },
+      ],
+    });
+    expect(await guard.isPrivate("rebind.example")).toBe(false);
+    const before = hits();
+    const outcome = await run({ url: `http://rebind.example:${source.port}/data` }, guard);
+    expect(outcome.error).toEqual({
+      code: "source_forbidden",
+      message: `GET http://rebind.example:${source.port}/data: rebind.example resolves to 127.0.0.1, which is a loopback address; the drone reaches only public addresses unless DRONE_ALLOW_NETWORKS lists it`,
+    });
+    expect(lookups).toBe(2);
+    expect(hits()).toBe(before);
+  });
+
+  it("connects only to the allowed addresses of a name that resolves to several", async () => {
+    const guard = outboundGuard({
+      allow: "127.0.0.1",
+      resolve: async () => [
+        { address: "10.0.0.1", family: 4 },
+        { address: "127.0.0.1", family: 4 },
+      ],
+    });
+    const outcome = await run({ url: `http://mixed.example:${source.port}/data` }, guard);
+    expect(outcome).toMatchObject({ status: "succeeded", stats: { recordsOut: 3 } });
+  });
+
   it("reaches a source inside an allowlisted CIDR block", async () => {
     const outcome = await run({ url: `${source.url}/data` }, outboundGuard({ allow: "127.0.0.0/8" }));
     expect(outcome).toMatchObject({ status: "succeeded", stats: { recordsOut: 3 } });
