@@ -1,10 +1,9 @@
 /** @module Read side of the store: the series catalog and observation ranges, tenant-scoped. */
 import type { Observation, ObservationsQuery, Page, Series, SeriesQuery } from "@chartly/contracts";
 import type { PendingQuery, Row, Sql } from "postgres";
+import { inferFrequency } from "./frequency.js";
 
 type Fragment = PendingQuery<Row[]>;
-
-import { inferFrequency } from "./frequency.js";
 
 interface SeriesRow {
   id: string;
@@ -162,27 +161,35 @@ export async function getObservations(
       ${query.from ? sql`and o.ts >= ${query.from}::timestamptz` : sql``}
       ${query.to ? sql`and o.ts < ${query.to}::timestamptz` : sql``}`;
 
-  if (query.interval && rollupsServe(query)) {
+  // Whole hours from a series that keeps rollups: rollups before its mark, raw points after it.
+  // (A series without rollups is resampled from its points below.)
+  const [state] =
+    query.interval && rollupsServe(query)
+      ? await sql<{ rollups: boolean; rollup_from: Date | null }[]>`
+          select rollups, rollup_from from series where id = ${query.seriesId} and tenant_id = ${tenant}`
+      : [];
+  if (query.interval && state?.rollups) {
+    const mark = state.rollup_from?.toISOString() ?? null;
     const rows = await sql<{ ts: Date; value: number | null }[]>`
-      with mark as (
-        select rollup_from, rollups from series where id = ${query.seriesId} and tenant_id = ${tenant}
-      ),
-      hours as (
+      with hours as (
         select r.bucket as ts, r.n, r.total, r.lo, r.hi, r.first_ts, r.first_value, r.last_ts, r.last_value
-        from observation_rollups r, mark
-        where r.series_id = ${query.seriesId} and mark.rollups
-          and (mark.rollup_from is null or r.bucket < date_trunc('hour', mark.rollup_from, 'UTC'))
+        from observation_rollups r
+        where r.series_id = ${query.seriesId}
+          ${mark ? sql`and r.bucket < date_trunc('hour', ${mark}::timestamptz, 'UTC')` : sql``}
           ${query.from ? sql`and r.bucket >= ${query.from}::timestamptz` : sql``}
           ${query.to ? sql`and r.bucket < ${query.to}::timestamptz` : sql``}
-        union all
+        ${
+          mark
+            ? sql`union all
         select date_trunc('hour', o.ts, 'UTC'), count(o.value), sum(o.value), min(o.value), max(o.value),
                min(o.ts), (array_agg(o.value order by o.ts))[1], max(o.ts), (array_agg(o.value order by o.ts desc))[1]
-        from observations o, mark
-        where o.series_id = ${query.seriesId}
-          and (not mark.rollups or o.ts >= date_trunc('hour', mark.rollup_from, 'UTC'))
+        from observations o
+        where o.series_id = ${query.seriesId} and o.ts >= date_trunc('hour', ${mark}::timestamptz, 'UTC')
           ${query.from ? sql`and o.ts >= ${query.from}::timestamptz` : sql``}
           ${query.to ? sql`and o.ts < ${query.to}::timestamptz` : sql``}
-        group by 1
+        group by 1`
+            : sql``
+        }
       )
       select ${bucketSql(sql, query.interval, sql`o.ts`)} as ts, ${rollupAggregateSql(sql, query.agg)} as value
       from hours o
