@@ -12,7 +12,10 @@ export const ConfigSchema = z.object({
   /** Stable identity of this drone; generated from the host name and pid when unset. */
   DRONE_ID: z
     .string()
-    .regex(/^[\w.-]{1,100}$/, "letters, digits, '.', '-' or '_' only")
+    .regex(
+      /^(?!\.)[\w.-]{1,100}(?<!\.)$/,
+      "letters, digits, '.', '-' or '_' only, not starting or ending with '.'",
+    )
     .optional(),
   /** The work queue this drone takes jobs from. */
   DRONE_POOL: z

@@ -16,6 +16,9 @@ export class DroneApiError extends Error {
   }
 }
 
+/** Statuses that say the request itself is wrong (400, 409, 413, 422): sending it again cannot help. */
+const REFUSED_FOR_GOOD = [400, 409, 413, 422];
+
 export class DroneApi {
   constructor(
     private readonly baseUrl: string,
@@ -59,8 +62,10 @@ export class DroneApi {
       } catch {
         // Not problem+json (a proxy's page): keep the start of the text.
       }
-      // A refused credential is retried too: an operator can fix the key, and nothing is dropped meanwhile.
-      const retryable = response.status >= 500 || [401, 403, 408, 429].includes(response.status);
+      // Only the drone API's verdict on the request itself is final. A refused credential, a path
+      // the address does not serve (a wrong CONTROL_PLANE, a proxy, a replica not yet upgraded) and
+      // anything else is retried: an operator can fix it, and nothing is set aside meanwhile.
+      const retryable = !REFUSED_FOR_GOOD.includes(response.status);
       throw new DroneApiError(
         `${method} ${path} answered ${response.status} ${detail}`,
         response.status,

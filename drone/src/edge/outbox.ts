@@ -15,6 +15,17 @@ export type OutboxEntry =
   | { kind: "complete"; lease: string };
 
 const ENTRY = /^(\d{16})\.json$/;
+
+/** An entry on disk that cannot be read back (a damaged disk, a hand edit): it is set aside. */
+export class UnreadableEntryError extends Error {
+  override name = "UnreadableEntryError";
+  constructor(
+    readonly seq: number,
+    cause: unknown,
+  ) {
+    super(`outbox entry ${seq} cannot be read: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
 const REJECTED = "rejected";
 
 export class Outbox {
@@ -25,9 +36,11 @@ export class Outbox {
   private constructor(
     readonly dir: string,
     existing: number[],
+    lastRejected: number,
   ) {
     this.queue = existing.sort((a, b) => a - b);
-    this.next = (this.queue.at(-1) ?? 0) + 1;
+    // Numbering goes on after entries set aside too, so a new one never takes a refused one's name.
+    this.next = Math.max(this.queue.at(-1) ?? 0, lastRejected) + 1;
   }
 
   /** Opens (or creates) the outbox in `dir`, dropping half-written entries of an earlier crash. */
@@ -39,7 +52,12 @@ export class Outbox {
       if (match) existing.push(Number(match[1]));
       else if (name.endsWith(".tmp")) await rm(join(dir, name), { force: true });
     }
-    return new Outbox(dir, existing);
+    let lastRejected = 0;
+    for (const name of await readdir(join(dir, REJECTED))) {
+      const match = ENTRY.exec(name);
+      if (match) lastRejected = Math.max(lastRejected, Number(match[1]));
+    }
+    return new Outbox(dir, existing, lastRejected);
   }
 
   /** Entries not yet sent. */
@@ -67,11 +85,15 @@ export class Outbox {
     else this.queue.splice(at, 0, seq);
   }
 
-  /** The oldest entry not yet sent. */
+  /** The oldest entry not yet sent; throws `UnreadableEntryError` when its file cannot be read back. */
   async oldest(): Promise<{ seq: number; entry: OutboxEntry } | undefined> {
     const seq = this.queue[0];
     if (seq === undefined) return undefined;
-    return { seq, entry: JSON.parse(await readFile(this.path(seq), "utf8")) as OutboxEntry };
+    try {
+      return { seq, entry: JSON.parse(await readFile(this.path(seq), "utf8")) as OutboxEntry };
+    } catch (error) {
+      throw new UnreadableEntryError(seq, error);
+    }
   }
 
   /** Forgets an entry the control plane has taken. */

@@ -8,7 +8,7 @@
 import type { Logger } from "@chartly/platform";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { type DroneApi, DroneApiError } from "./api.js";
-import type { Outbox, OutboxEntry } from "./outbox.js";
+import { type Outbox, type OutboxEntry, UnreadableEntryError } from "./outbox.js";
 
 export interface SyncState {
   pending: number;
@@ -98,12 +98,13 @@ export class OutboxSync {
   private async run(): Promise<void> {
     let retryMs = RETRY_MS.first;
     while (this.running) {
-      const next = await this.outbox.oldest();
-      if (!next) {
-        await this.sleep(60_000);
-        continue;
-      }
+      let next: Awaited<ReturnType<Outbox["oldest"]>>;
       try {
+        next = await this.outbox.oldest();
+        if (!next) {
+          await this.sleep(60_000);
+          continue;
+        }
         await this.send(next.entry);
         await this.outbox.remove(next.seq);
         this.sent.inc({ kind: next.entry.kind });
@@ -113,15 +114,26 @@ export class OutboxSync {
         retryMs = RETRY_MS.first;
       } catch (error) {
         const message = (error as Error).message;
-        if (error instanceof DroneApiError && !error.retryable) {
-          this.failures.inc({ outcome: "rejected" });
-          this.state.rejected++;
-          this.logger.error(
-            { err: error, seq: next.seq, kind: next.entry.kind },
-            "the control plane refused an outbox entry; it is set aside in the outbox's rejected/ folder",
+        const refused = error instanceof DroneApiError && !error.retryable && next !== undefined;
+        if (refused || error instanceof UnreadableEntryError) {
+          const seq = error instanceof UnreadableEntryError ? error.seq : (next?.seq as number);
+          // Set aside, so one entry cannot stop the rest (nor, thrown, the drone).
+          const setAside = await this.outbox.reject(seq, message).then(
+            () => true,
+            (cause: unknown) => {
+              this.logger.error({ err: cause, seq }, "an outbox entry could not be set aside");
+              return false;
+            },
           );
-          await this.outbox.reject(next.seq, message);
-          continue;
+          if (setAside) {
+            this.failures.inc({ outcome: "rejected" });
+            this.state.rejected++;
+            this.logger.error(
+              { err: error, seq, kind: next?.entry.kind },
+              "an outbox entry was refused or unreadable; it is set aside in the outbox's rejected/ folder",
+            );
+            continue;
+          }
         }
         this.failures.inc({ outcome: "retried" });
         if (this.state.lastError === null)

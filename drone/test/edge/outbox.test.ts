@@ -68,4 +68,21 @@ describe("the edge outbox", () => {
       "does not parse",
     );
   });
+
+  it("keeps every refused entry set aside, across restarts that emptied the outbox", async () => {
+    const outbox = await Outbox.open(dir);
+    await outbox.append(event("refused-1"));
+    await outbox.reject((await outbox.oldest())?.seq as number, "first reason");
+    const reopened = await Outbox.open(dir);
+    await reopened.append(event("refused-2"));
+    await reopened.reject((await reopened.oldest())?.seq as number, "second reason");
+    const aside = (await readdir(join(dir, "rejected"))).filter((name) => name.endsWith(".json")).sort();
+    expect(aside).toHaveLength(2);
+    const entries = await Promise.all(
+      aside.map(
+        async (name) => JSON.parse(await readFile(join(dir, "rejected", name), "utf8")) as OutboxEntry,
+      ),
+    );
+    expect(entries.map((entry) => entry.lease)).toEqual(["lease-refused-1", "lease-refused-2"]);
+  });
 });

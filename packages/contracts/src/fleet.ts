@@ -3,8 +3,12 @@ import { z } from "zod";
 import { RecordBatchSchema } from "./records.js";
 import { JobSchema, RunEventSchema } from "./runs.js";
 
+/** A drone id: a key of the fleet's heartbeat and drain buckets, so no leading or trailing dot. */
+const DRONE_ID = /^(?!\.)[\w.-]{1,100}(?<!\.)$/;
+const DRONE_ID_RULE = "must be 1-100 letters, digits, '.', '-' or '_', not starting or ending with '.'";
+
 export const DroneHeartbeatSchema = z.object({
-  id: z.string(),
+  id: z.string().regex(DRONE_ID, `id ${DRONE_ID_RULE}`),
   version: z.string(),
   pool: z.string(),
   host: z.string(),
@@ -50,11 +54,10 @@ export type DroneControlReply = z.infer<typeof DroneControlReplySchema>;
  * they belong to.
  */
 
-const DRONE_ID = /^[\w.-]{1,100}$/;
 const POOL = /^[\w-]{1,50}$/;
 
 export const DroneLeaseRequestSchema = z.object({
-  droneId: z.string().regex(DRONE_ID, "droneId must be 1-100 letters, digits, '.', '-' or '_'"),
+  droneId: z.string().regex(DRONE_ID, `droneId ${DRONE_ID_RULE}`),
   pool: z.string().regex(POOL, "pool must be 1-50 letters, digits, '_' or '-'"),
   /** How long the request may wait for a job (a long poll). */
   waitMs: z.number().int().min(1_000).max(25_000).default(10_000),

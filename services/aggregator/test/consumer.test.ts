@@ -1,4 +1,4 @@
-import { CONSUMERS, STREAMS } from "@chartly/contracts";
+import { CONSUMERS, type RecordBatch, STREAMS } from "@chartly/contracts";
 import { createDatabase, type Database } from "@chartly/db";
 import { ensurePullConsumer, ensureStreams } from "@chartly/platform";
 import {
@@ -155,5 +155,74 @@ describe("the ingest loop", () => {
       { n: string }[]
     >`select count(*) as n from series where profile_id = 'ordered'`;
     expect(Number(run?.n)).toBe(31);
+  });
+});
+
+describe("the ingest loop after a failed write", () => {
+  let nats: NatsServer;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    nc = await connect({ servers: nats.url });
+    const jsm = await ensureStreams(nc);
+    await ensurePullConsumer(jsm, STREAMS.records.name, CONSUMERS.aggregatorRecords, { ackWaitMs: 30_000 });
+  });
+  afterAll(async () => {
+    await nc.close();
+    await nats.stop();
+  });
+
+  it("does not apply a later write of the same series before the failed earlier one is redelivered", async () => {
+    const value = (batches: RecordBatch[]) => batches[0]?.records[0]?.measures.v as number;
+    let secondPrepared!: () => void;
+    const secondWaiting = new Promise<void>((resolve) => {
+      secondPrepared = resolve;
+    });
+    let failed = false;
+    const applied: number[] = [];
+    const loop = startIngestLoop({
+      consumer: await jetstream(nc).consumers.get(STREAMS.records.name, CONSUMERS.aggregatorRecords),
+      nc,
+      // One message per group and one write at a time: the second group waits for a free slot.
+      prepare: (batches) => {
+        if (value(batches) === 2) secondPrepared();
+        return { touches: new Set(["series-s"]), value: value(batches) };
+      },
+      write: async (prepared) => {
+        if (!failed) {
+          failed = true;
+          // Fails once the later group is waiting behind it, as a write lost to a dropped connection would.
+          await secondWaiting;
+          throw new Error("connection lost");
+        }
+        applied.push(prepared.value);
+        return { received: 1, inserted: 1, updated: 0, unchanged: 0, perRun: new Map(), records: 0 };
+      },
+      concurrency: 1,
+      logger: pino({ level: "silent" }),
+      maxMessages: 1,
+    });
+    try {
+      const js = jetstream(nc);
+      for (const v of [1, 2]) {
+        await js.publish(
+          "chartly.records.t1.p",
+          JSON.stringify({
+            tenant: "t1",
+            profileId: "p",
+            runId: "r1",
+            batch: v,
+            units: {},
+            records: [{ key: "s", time: "2024-01-01T00:00:00Z", dims: {}, measures: { v } }],
+          }),
+        );
+      }
+      await waitFor("both writes applied", async () => (applied.length >= 2 ? true : undefined));
+      // The value published last is the one left in place.
+      expect(applied).toEqual([1, 2]);
+    } finally {
+      await loop.stop();
+    }
   });
 });

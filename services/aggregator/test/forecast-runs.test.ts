@@ -10,6 +10,7 @@ import { createForecaster, MAX_JOB_DELIVERIES } from "../src/forecast/runner.js"
 import {
   claimJobRun,
   type FitSuccess,
+  failAbandonedRequestRuns,
   finishSucceeded,
   getRun,
   pruneSkippedRuns,
@@ -103,6 +104,26 @@ describe("forecast job runs in Postgres", () => {
     expect(left.map((r) => r.id).sort()).toEqual([newSkip?.id, oldFailed?.id].sort());
   });
 
+  it("fail on-demand runs abandoned mid-fit, leaving recent and finished runs alone", async () => {
+    const insert = (trigger: string, status: string, startedMinutesAgo: number) => sql<{ id: string }[]>`
+      insert into forecast_runs (tenant_id, series_id, trigger, slot, status, requested_model, horizon,
+        levels, started_at)
+      values ('acme', ${target.seriesId}, ${trigger}, null, ${status}, 'auto', 1, '[80]'::jsonb,
+        now() - ${startedMinutesAgo} * interval '1 minute')
+      returning id`;
+    const [abandoned] = await insert("request", "running", 30);
+    const [recent] = await insert("request", "running", 0);
+    const [done] = await insert("request", "succeeded", 30);
+    expect(await failAbandonedRequestRuns(sql, 10 * 60_000)).toBe(1);
+    const status = async (row: { id: string } | undefined) =>
+      (await getRun(sql, "acme", Number(row?.id)))?.status;
+    expect(await getRun(sql, "acme", Number(abandoned?.id))).toMatchObject({
+      status: "failed",
+      error: { code: "interrupted" },
+    });
+    expect([await status(recent), await status(done)]).toEqual(["running", "succeeded"]);
+  });
+
   describe("by the runner", () => {
     let pool: FitPool;
     beforeAll(() => {
@@ -145,6 +166,43 @@ describe("forecast job runs in Postgres", () => {
       const [count] =
         await sql`select count(*)::int as n from forecast_runs where slot = '2026-02-02T00:00:00Z'`;
       expect(count?.n).toBe(0);
+    });
+
+    it("skip a scheduled slot with no new data only while the spec's settings stay the same", async () => {
+      const [series] = await sql<{ id: string }[]>`
+        insert into series (tenant_id, profile_id, measure, dims, dims_key)
+        values ('acme', 'p', 'settings', '{}'::jsonb, '') returning id`;
+      const seriesId = Number(series?.id);
+      await ensurePartitions(sql, [2025]);
+      await sql`
+        insert into observations (series_id, ts, value)
+        select ${seriesId}, '2025-03-01T00:00:00Z'::timestamptz + make_interval(hours => h), 10 + h % 5
+        from generate_series(0, 47) h`;
+      await sql`
+        insert into forecast_specs (id, tenant_id, series_id, model, horizon, levels, schedule)
+        values ('spec-settings', 'acme', ${seriesId}, 'naive', 2, '[80]'::jsonb, '{"every":"1h"}'::jsonb)`;
+      const scheduled = (slot: string) => ({
+        tenant: "acme",
+        specId: "spec-settings",
+        seriesId,
+        trigger: "schedule" as const,
+        slot,
+      });
+      const runs = () => sql<{ slot: Date; status: string; horizon: number }[]>`
+        select slot, status, horizon from forecast_runs where spec_id = 'spec-settings' order by slot`;
+
+      expect(await forecaster().runJob(scheduled("2026-03-01T00:00:00Z"), 1)).toBe("succeeded");
+      expect(await forecaster().runJob(scheduled("2026-03-01T01:00:00Z"), 1)).toBe("skipped");
+      // The horizon changes; the data does not: the next slot fits with the new horizon.
+      await sql`update forecast_specs set horizon = 4 where id = 'spec-settings'`;
+      expect(await forecaster().runJob(scheduled("2026-03-01T02:00:00Z"), 1)).toBe("succeeded");
+      expect(await forecaster().runJob(scheduled("2026-03-01T03:00:00Z"), 1)).toBe("skipped");
+      expect((await runs()).map((r) => [r.status, r.horizon])).toEqual([
+        ["succeeded", 2],
+        ["skipped", 2],
+        ["succeeded", 4],
+        ["skipped", 4],
+      ]);
     });
 
     it("fit in a worker thread: the event loop keeps running timers during a long fit", async () => {
@@ -191,7 +249,9 @@ describe("forecast job runs in Postgres", () => {
         .forecastNow("acme", seriesId, { horizon: 48, model: "auto", levels: [80, 95] })
         .catch((e: unknown) => e)) as AppError;
       expect(error).toMatchObject({ code: "deadline_exceeded", details: { reason: "deadline_exceeded" } });
-      expect(error.message).toMatch(/longer than 0.05 s and was stopped/);
+      expect(error.message).toMatch(
+        /did not finish within 0.05 s \(waiting for a free worker thread included\) and was stopped/,
+      );
       const run = await getRun(sql, "acme", (error.details as { runId: number }).runId);
       expect(run).toMatchObject({
         status: "failed",

@@ -178,6 +178,39 @@ describe("the drone API", () => {
     await call(replicaA, "/leases/complete", { lease: granted.lease });
   });
 
+  it("refuses a heartbeat whose drone id could not be a key of the fleet's bucket, naming the field", async () => {
+    const beat = {
+      version: "1",
+      pool: "default",
+      host: "h",
+      capacity: 1,
+      startedAt: new Date().toISOString(),
+      seenAt: new Date().toISOString(),
+      state: "active",
+      currentJobs: [],
+      counters: { succeeded: 0, failed: 0 },
+    };
+    for (const id of ["edge 1", "edge>*", ".edge", ""]) {
+      const response = await replicaA.request("/api/v1/drone/heartbeat", {
+        ...as(KEYS.drone, { body: { ...beat, id } }),
+        method: "PUT",
+      });
+      expect(response.status).toBe(400);
+      const problem = (await response.json()) as { errors: { pointer: string }[] };
+      expect(problem.errors.map((e) => e.pointer)).toContain("/id");
+    }
+    const fine = await replicaA.request("/api/v1/drone/heartbeat", {
+      ...as(KEYS.drone, { body: { ...beat, id: "edge-ok.1" } }),
+      method: "PUT",
+    });
+    expect(fine.status).toBe(200);
+    const leave = await replicaA.request("/api/v1/drone/heartbeat/.edge", {
+      ...as(KEYS.drone),
+      method: "DELETE",
+    });
+    expect(leave.status).toBe(400);
+  });
+
   it("is off, with a clear 503, on a gateway without DRONE_LEASE_SECRET", async () => {
     const app = await world.app({ RATE_LIMIT_ENABLED: "false" });
     const response = await call(app, "/leases", { droneId: "edge-1", pool: "default" });

@@ -12,7 +12,7 @@ import { createFitPool } from "./pool.js";
 import { startForecastQueue } from "./queue.js";
 import { forecastHandlers } from "./rpc.js";
 import { createForecaster } from "./runner.js";
-import { pruneSkippedRuns } from "./runs-store.js";
+import { failAbandonedRequestRuns, pruneSkippedRuns } from "./runs-store.js";
 import { startForecastClock } from "./scheduler.js";
 
 export interface ForecastingOptions {
@@ -27,6 +27,8 @@ export interface ForecastingOptions {
 }
 
 const PRUNE_INTERVAL_MS = 3_600_000;
+/** An on-demand run still running this long after its start was abandoned (its fit is bounded by the request deadline). */
+const ABANDONED_REQUEST_MS = 600_000;
 
 export interface Forecasting {
   handlers: Record<string, RpcHandler>;
@@ -83,6 +85,9 @@ export async function startForecasting(
     pruneSkippedRuns(sql, options.skippedRetentionMs)
       .then((n) => n > 0 && logger.info({ deleted: n }, "old skipped forecast runs deleted"))
       .catch((error) => logger.warn({ err: error }, "deleting old skipped forecast runs failed"));
+    failAbandonedRequestRuns(sql, Math.max(ABANDONED_REQUEST_MS, 2 * options.requestDeadlineMs))
+      .then((n) => n > 0 && logger.warn({ failed: n }, "abandoned on-demand forecast runs failed"))
+      .catch((error) => logger.warn({ err: error }, "failing abandoned on-demand forecast runs failed"));
   }, PRUNE_INTERVAL_MS);
   return {
     handlers: forecastHandlers(sql, () => js, forecaster),

@@ -11,10 +11,18 @@ import type { Logger } from "@chartly/platform";
 import type { Consumer, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { type JobOutcome, StoppingError } from "./runner.js";
 
-/** Queues one job per series; a job already queued for the same slot is not queued again. */
 /** Retries of a failing job (Postgres or NATS trouble) before it goes back to the queue: about 2 minutes. */
 const IN_PLACE_RETRIES = 10;
+/** How long a lane's pull request waits for a job. */
+const PULL_EXPIRES_MS = 2_000;
+/**
+ * A job handed back by a stopping replica is redelivered after this pause, which outlasts the
+ * replica's own pull requests still open: otherwise one of its idle lanes would take the job
+ * straight back, and each such delivery counts towards MAX_JOB_DELIVERIES.
+ */
+const HAND_BACK_DELAY_MS = PULL_EXPIRES_MS + 1_000;
 
+/** Queues one job per series; a job already queued for the same slot is not queued again. */
 export async function publishJobs(
   js: JetStreamClient,
   tenant: string,
@@ -73,8 +81,8 @@ export function startForecastQueue(options: {
           return;
         } catch (error) {
           if (error instanceof StoppingError || !running) {
-            // Redelivered at once to a replica that is not stopping, which takes the run over.
-            msg.nak();
+            // Redelivered to a replica that is not stopping, which takes the run over.
+            msg.nak(HAND_BACK_DELAY_MS);
             return;
           }
           if (attempt >= IN_PLACE_RETRIES) {
@@ -96,8 +104,10 @@ export function startForecastQueue(options: {
   const lane = async () => {
     while (running) {
       try {
-        const msg = await consumer.next({ expires: 2_000 });
-        if (msg) await handle(msg);
+        const msg = await consumer.next({ expires: PULL_EXPIRES_MS });
+        // A job that arrives as the queue stops is handed back without being started.
+        if (msg && !running) msg.nak(HAND_BACK_DELAY_MS);
+        else if (msg) await handle(msg);
       } catch (error) {
         if (!running) return;
         logger.warn({ err: error }, "pulling forecast jobs failed");

@@ -108,7 +108,7 @@ export function createForecaster(options: ForecasterOptions) {
           ok: false,
           error: {
             code: "deadline_exceeded",
-            message: `the fit took longer than ${deadlineMs / 1000} s and was stopped`,
+            message: `the fit did not finish within ${deadlineMs / 1000} s (waiting for a free worker thread included) and was stopped`,
           },
           fitMs: deadlineMs,
         };
@@ -258,7 +258,7 @@ export function createForecaster(options: ForecasterOptions) {
         return "failed";
       }
       if (job.trigger === "schedule" && data.training) {
-        const previous = await lastMarker(sql, job.specId, job.seriesId);
+        const previous = await lastMarker(sql, target);
         if (previous === data.training.marker) {
           await finishSkipped(sql, id, claim, data.training, "no new data since the last forecast");
           metrics.fits.inc({ trigger: job.trigger, outcome: "skipped" });

@@ -139,13 +139,20 @@ export async function claimJobRun(
   return row ? Number(row.id) : undefined;
 }
 
-/** The data marker of the latest succeeded run of a spec for a series. */
-export async function lastMarker(sql: Sql, specId: string, seriesId: number): Promise<string | undefined> {
-  const [row] = await sql<{ data_marker: string | null }[]>`
-    select data_marker from forecast_runs
-    where spec_id = ${specId} and series_id = ${seriesId} and status = 'succeeded'
+/**
+ * The data marker of the latest succeeded run of a spec for a series, if that run was fitted with
+ * the settings `target` asks for (model, horizon, levels); undefined otherwise, so a spec whose
+ * settings changed is fitted again even when no new data arrived.
+ */
+export async function lastMarker(sql: Sql, target: RunTarget): Promise<string | undefined> {
+  const [row] = await sql<{ data_marker: string | null; same: boolean }[]>`
+    select data_marker,
+      requested_model = ${target.model} and horizon = ${target.horizon}
+        and levels = ${JSON.stringify(target.levels)}::text::jsonb as same
+    from forecast_runs
+    where spec_id = ${target.specId} and series_id = ${target.seriesId} and status = 'succeeded'
     order by id desc limit 1`;
-  return row?.data_marker ?? undefined;
+  return row?.same ? (row.data_marker ?? undefined) : undefined;
 }
 
 const trainingColumns = (sql: Sql, training: Training | undefined) =>
@@ -236,6 +243,20 @@ export async function pruneSkippedRuns(sql: Sql, olderThanMs: number): Promise<n
   const rows = await sql`
     delete from forecast_runs
     where status = 'skipped' and finished_at < now() - ${olderThanMs} * interval '1 millisecond'`;
+  return rows.count;
+}
+
+/**
+ * Fails on-demand runs still `running` `olderThanMs` after they started: their fit is bounded by
+ * the request deadline, so such a run was abandoned (its replica died, or Postgres failed as the
+ * result was stored) and would otherwise show as running for ever. Answers how many.
+ */
+export async function failAbandonedRequestRuns(sql: Sql, olderThanMs: number): Promise<number> {
+  const rows = await sql`
+    update forecast_runs set status = 'failed', finished_at = now(), error_code = 'interrupted',
+      error_message = 'the replica fitting this forecast stopped before storing it; ask again'
+    where trigger = 'request' and status = 'running'
+      and started_at < now() - ${olderThanMs} * interval '1 millisecond'`;
   return rows.count;
 }
 

@@ -97,25 +97,17 @@ export function startIngestLoop<P extends Touching>(options: {
   };
   /** Starts a write once a slot is free and nothing in flight touches what it touches. */
   const launch = async (prepared: P, messages: JsMsg[]): Promise<void> => {
-    for (;;) {
-      // After a failure, one write at a time until a write succeeds again.
-      const limit = healthy ? concurrency : 1;
-      if (inflight.size >= limit) {
-        await Promise.race(inflight.keys());
-        continue;
-      }
-      const blocking = overlaps(prepared.touches);
-      if (blocking.length > 0) {
-        // If an earlier write of the same things failed, it will be redelivered: this group goes
-        // back too, so that it is not applied before the earlier one.
-        if ((await Promise.all(blocking)).includes(false)) {
-          for (const msg of messages) msg.nak(backoff);
-          return;
-        }
-        continue;
-      }
-      break;
+    // Writes are only added here, one launch at a time, so once the writes that overlap this group
+    // have settled nothing in flight overlaps it. They are awaited before waiting for a free slot:
+    // if one failed, it will be redelivered, and this group goes back too, so that it is not
+    // applied before the earlier one (even when it was only waiting for a slot meanwhile).
+    const blocking = overlaps(prepared.touches);
+    if (blocking.length > 0 && (await Promise.all(blocking)).includes(false)) {
+      for (const msg of messages) msg.nak(backoff);
+      return;
     }
+    // After a failure, one write at a time until a write succeeds again.
+    while (inflight.size >= (healthy ? concurrency : 1)) await Promise.race(inflight.keys());
     const promise: Promise<boolean> = writeGroup(prepared, messages).finally(() => inflight.delete(promise));
     inflight.set(promise, prepared.touches);
   };

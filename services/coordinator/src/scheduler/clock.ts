@@ -35,6 +35,9 @@ export interface ClockDeps {
 /** Longest a clock step may take before the clock goes on without it. */
 const STEP_DEADLINE_MS = 10_000;
 
+/** How soon a slot that is due but was not queued is tried again between ticks. */
+const PAST_SLOT_RETRY_MS = 1_000;
+
 /** How far back a new leader looks for runs whose first job may not have been published. */
 const REPUBLISH_WINDOW_MS = 3_600_000;
 
@@ -43,6 +46,8 @@ export class Clock {
   private stopped = false;
   private running: Promise<void> | undefined;
   private lastSweep = 0;
+  /** The slot the clock last set itself to wake for. */
+  private wokeFor: number | undefined;
   /** When the last full tick (slots, decisions, retries) ran. */
   private lastFull = 0;
   private readonly sweepEveryMs: number;
@@ -68,8 +73,12 @@ export class Clock {
     const now = Date.now();
     let wakeAt = this.lastFull + this.deps.tickMs;
     // A follower's dispatcher may remember slots from when it led: only the leader wakes for them.
-    const slot = this.deps.lease.isLeader() ? this.deps.dispatcher.earliestDue() : undefined;
+    const due = this.deps.lease.isLeader() ? this.deps.dispatcher.earliestDue() : undefined;
+    // A slot still there after the clock woke for it was not queued (Postgres or NATS away):
+    // tried again calmly, not in a tight loop.
+    const slot = due !== undefined && due <= now && due === this.wokeFor ? now + PAST_SLOT_RETRY_MS : due;
     if (slot !== undefined && slot < wakeAt) wakeAt = slot;
+    this.wokeFor = due;
     this.timer = setTimeout(
       () => void this.tick().finally(() => this.wakeLater()),
       Math.max(1, Math.min(this.deps.tickMs, wakeAt - now)),

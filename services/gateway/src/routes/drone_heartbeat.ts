@@ -11,7 +11,12 @@ import { errorResponses, json } from "./openapi.js";
 
 /** A drone id as drones declare it: the heartbeat bucket's keys allow no other characters. */
 const DroneIdParamSchema = z.object({
-  id: z.string().regex(/^[\w.-]{1,100}$/, "must be 1-100 letters, digits, '.', '-' or '_'"),
+  id: z
+    .string()
+    .regex(
+      /^(?!\.)[\w.-]{1,100}(?<!\.)$/,
+      "must be 1-100 letters, digits, '.', '-' or '_', not starting or ending with '.'",
+    ),
 });
 
 export const heartbeatRoute = createRoute({

@@ -16,7 +16,8 @@ export const route = createRoute({
   description:
     "Either `seriesId` or `selector` (`profile`, optional `measure`, `dims` the series must have). " +
     "With a `schedule` (`every` or `cron` with `timezone`) the forecast is refitted at each slot when " +
-    "new data arrived since the last fit, and recorded as skipped otherwise.",
+    "new data arrived or the spec's model, horizon or levels changed since the last fit, and recorded " +
+    "as skipped otherwise.",
   request: {
     body: { content: { "application/json": { schema: ForecastSpecCreateSchema } }, required: true },
   },
