@@ -72,7 +72,7 @@ describe("the dispatcher", () => {
     // Before then a tick has nothing to do; at the slot it queues it and looks one minute on.
     expect(await dispatcher.tick([minutely, hourly], now + 30_000)).toEqual([]);
     expect(await dispatcher.tick([minutely, hourly], Date.parse("2026-03-01T10:21:00Z"))).toEqual([
-      "wake-1m@20260301T102100Z",
+      "t1~wake-1m@20260301T102100Z",
     ]);
     expect(dispatcher.earliestDue()).toBe(Date.parse("2026-03-01T10:22:00Z"));
     // A profile that is paused no longer wakes the clock.
@@ -87,17 +87,31 @@ describe("the dispatcher", () => {
     const dispatcher = new Dispatcher(database.sql, jetstream(nc), pino({ level: "silent" }));
     const now = Date.parse("2026-03-01T10:20:00Z");
     const queued = await dispatcher.tick([profile("hourly", "1h"), profile("off", "1h", false)], now);
-    expect(queued).toEqual(["hourly@20260301T100000Z"]);
+    expect(queued).toEqual(["t1~hourly@20260301T100000Z"]);
     // The same slot on the next tick is not queued again.
     expect(await dispatcher.tick([profile("hourly", "1h")], now + 1_000)).toEqual([]);
     expect(await jobsQueued()).toBe(1);
-    const [run] = await database.sql`select * from runs where id = 'hourly@20260301T100000Z'`;
+    const [run] = await database.sql`select * from runs where id = 't1~hourly@20260301T100000Z'`;
     expect(run).toMatchObject({
       tenant_id: "t1",
       profile_id: "hourly",
       profile_version: 3,
       status: "queued",
     });
+  });
+
+  it("queues the same slot of two tenants' profiles of the same id as two runs", async () => {
+    const dispatcher = new Dispatcher(database.sql, jetstream(nc), pino({ level: "silent" }));
+    const now = Date.parse("2026-03-03T08:10:00Z");
+    const before = await jobsQueued();
+    const mine = profile("shared", "1h");
+    const theirs = { ...profile("shared", "1h"), tenant: "t2" };
+    const queued = await dispatcher.tick([mine, theirs], now);
+    expect(queued.sort()).toEqual(["t1~shared@20260303T080000Z", "t2~shared@20260303T080000Z"]);
+    expect(await jobsQueued()).toBe(before + 2);
+    const rows =
+      await database.sql`select tenant_id from runs where profile_id = 'shared' order by tenant_id`;
+    expect(rows.map((r) => r.tenant_id)).toEqual(["t1", "t2"]);
   });
 
   it("never queues a slot twice, even from a second coordinator", async () => {
@@ -110,7 +124,7 @@ describe("the dispatcher", () => {
       a.tick([profile("p2", "1h")], now),
       b.tick([profile("p2", "1h")], now),
     ]);
-    expect([...fromA, ...fromB]).toEqual(["p2@20260301T110000Z"]);
+    expect([...fromA, ...fromB]).toEqual(["t1~p2@20260301T110000Z"]);
     expect(await jobsQueued()).toBe(before + 1);
     const [count] = await database.sql`select count(*)::int as n from runs where profile_id = 'p2'`;
     expect(count?.n).toBe(1);
@@ -120,7 +134,7 @@ describe("the dispatcher", () => {
     const dispatcher = new Dispatcher(database.sql, jetstream(nc), pino({ level: "silent" }));
     const before = await jobsQueued();
     const republished = await dispatcher.dispatch(profile("p2", "1h"), {
-      id: "p2@20260301T110000Z",
+      id: "t1~p2@20260301T110000Z",
       slot: new Date("2026-03-01T11:00:00Z"),
       trigger: "schedule",
       maxAttempts: 3,
@@ -142,8 +156,8 @@ describe("the dispatcher", () => {
       schedules,
     );
     // 10:15 in Paris is 09:15 UTC in March (winter time).
-    expect(queued.sort()).toEqual(["overridden@20260302T091500Z", "plain@20260302T090000Z"]);
-    const [row] = await database.sql`select max_attempts from runs where id = 'plain@20260302T090000Z'`;
+    expect(queued.sort()).toEqual(["t1~overridden@20260302T091500Z", "t1~plain@20260302T090000Z"]);
+    const [row] = await database.sql`select max_attempts from runs where id = 't1~plain@20260302T090000Z'`;
     expect(row?.max_attempts).toBe(3);
   });
 
@@ -151,6 +165,6 @@ describe("the dispatcher", () => {
     const dispatcher = new Dispatcher(database.sql, jetstream(nc), pino({ level: "silent" }));
     const first = await dispatcher.tick([profile("minutely", "1m")], Date.parse("2026-03-01T12:00:30Z"));
     const second = await dispatcher.tick([profile("minutely", "1m")], Date.parse("2026-03-01T12:01:01Z"));
-    expect([...first, ...second]).toEqual(["minutely@20260301T120000Z", "minutely@20260301T120100Z"]);
+    expect([...first, ...second]).toEqual(["t1~minutely@20260301T120000Z", "t1~minutely@20260301T120100Z"]);
   });
 });

@@ -56,9 +56,12 @@ describe("schedule slots", () => {
 
   it("name a scheduled run after its profile and slot, so a slot has one run", () => {
     const slot = new Date("2026-01-01T10:15:00Z");
-    expect(scheduledRunId("gdp", slot)).toBe("gdp@20260101T101500Z");
-    expect(scheduledRunId("gdp", new Date(slot))).toBe(scheduledRunId("gdp", slot));
-    expect(manualRunId("gdp", slot, "abc")).toBe("gdp@20260101T101500Z-manual-abc");
+    expect(scheduledRunId("default", "gdp", slot)).toBe("gdp@20260101T101500Z");
+    expect(scheduledRunId("default", "gdp", new Date(slot))).toBe(scheduledRunId("default", "gdp", slot));
+    expect(manualRunId("default", "gdp", slot, "abc")).toBe("gdp@20260101T101500Z-manual-abc");
+    // Another tenant's profile of the same id has runs of its own.
+    expect(scheduledRunId("acme", "gdp", slot)).toBe("acme~gdp@20260101T101500Z");
+    expect(manualRunId("acme", "gdp", slot, "abc")).toBe("acme~gdp@20260101T101500Z-manual-abc");
   });
 
   it("follow a cron schedule in its time zone, across a daylight saving change", () => {

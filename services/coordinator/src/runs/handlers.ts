@@ -44,7 +44,7 @@ export function runHandlers({
       );
       const now = new Date();
       const slot = request.slot ? new Date(request.slot) : now;
-      const id = manualRunId(profile.id, now, randomBytes(3).toString("hex"));
+      const id = manualRunId(tenant, profile.id, now, randomBytes(3).toString("hex"));
       const schedule = effectiveSchedule(profile, await getScheduleState(sql, tenant, profile.id));
       await dispatcher.dispatch(
         { ...profile, tenant },

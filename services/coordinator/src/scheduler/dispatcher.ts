@@ -93,7 +93,7 @@ export class Dispatcher {
         continue;
       }
       try {
-        const runId = scheduledRunId(profile.id, slot);
+        const runId = scheduledRunId(profile.tenant, profile.id, slot);
         const run = { id: runId, slot, trigger: "schedule" as const, maxAttempts: maxAttemptsOf(schedule) };
         if (await this.dispatch(profile, run)) queued.push(runId);
         this.lastSlot.set(key, slot.getTime());

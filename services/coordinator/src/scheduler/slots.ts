@@ -2,6 +2,8 @@
  * @module The profiles' slots: the schedule arithmetic (shared, in the platform) and the run ids
  * derived from a slot.
  */
+import { DEFAULT_TENANT } from "@chartly/contracts";
+
 export {
   cronOf,
   cronSlot,
@@ -18,9 +20,18 @@ const compact = (d: Date) =>
     .replace(/[-:]/g, "")
     .replace(/\.\d{3}Z$/, "Z");
 
-/** Run id of a scheduled slot: the same profile and slot always give the same id. */
-export const scheduledRunId = (profileId: string, slot: Date): string => `${profileId}@${compact(slot)}`;
+/**
+ * Run ids are unique across tenants (two tenants may both have a profile `gdp`): the profile id,
+ * prefixed with `<tenant>~` outside the default tenant (`~` is in neither a tenant nor a profile
+ * id, so no two pairs give the same prefix; default-tenant ids keep their short form).
+ */
+const owner = (tenant: string, profileId: string): string =>
+  tenant === DEFAULT_TENANT ? profileId : `${tenant}~${profileId}`;
+
+/** Run id of a scheduled slot: the same tenant, profile and slot always give the same id. */
+export const scheduledRunId = (tenant: string, profileId: string, slot: Date): string =>
+  `${owner(tenant, profileId)}@${compact(slot)}`;
 
 /** Run id of a manual trigger: unique per trigger. */
-export const manualRunId = (profileId: string, at: Date, nonce: string): string =>
-  `${profileId}@${compact(at)}-manual-${nonce}`;
+export const manualRunId = (tenant: string, profileId: string, at: Date, nonce: string): string =>
+  `${owner(tenant, profileId)}@${compact(at)}-manual-${nonce}`;
