@@ -1,7 +1,8 @@
 /**
- * @module Where normalised records go: batches of `batchSize`, each published durably (and
- * awaited, so a slow stream slows reading instead of filling memory) under a message id made of
- * run, attempt and batch number.
+ * @module Where normalised records go: batches of `batchSize` (split further when a batch would
+ * be larger than the control plane accepts), each published durably (and awaited, so a slow
+ * stream slows reading instead of filling memory) under a message id made of run, attempt and
+ * batch number.
  */
 import type { Job, NormalisedRecord, RecordBatch } from "@chartly/contracts";
 
@@ -9,7 +10,12 @@ export interface SinkDeps {
   publish(batch: RecordBatch, messageId: string): Promise<void>;
   batchSize: number;
   maxRecords: number;
+  /** Largest serialised batch the control plane takes (NATS's and the gateway's 1 MiB by default). */
+  maxBatchBytes?: number;
 }
+
+/** Below NATS's default max_payload and the gateway's default MAX_REQUEST_SIZE (1 MiB each). */
+export const MAX_BATCH_BYTES = 900 * 1024;
 
 export class RecordSink {
   private pending: NormalisedRecord[] = [];
@@ -53,20 +59,40 @@ export class RecordSink {
     if (this.pending.length === 0) return;
     const records = this.pending;
     this.pending = [];
+    await this.publishRecords(records);
+  }
+
+  /** Bytes per record as last measured; a batch is measured only when it may be too large. */
+  private bytesPerRecord = 0;
+
+  /**
+   * Publishes records as one batch, or, when their batch would be larger than the control plane
+   * takes (wide records, large batch sizes), as two halves, each under its own batch number.
+   */
+  private async publishRecords(records: NormalisedRecord[]): Promise<void> {
     const { job } = this;
-    await this.deps.publish(
-      {
-        tenant: job.tenant,
-        profileId: job.profileId,
-        runId: job.runId,
-        batch: this.batch,
-        units: this.units,
-        records,
-      },
-      // Per attempt: a retry republishes (the store is idempotent) rather than being deduplicated
-      // against an attempt whose source data may have been different.
-      `${job.runId}:${this.attempt}:${this.batch}`,
-    );
+    const batch: RecordBatch = {
+      tenant: job.tenant,
+      profileId: job.profileId,
+      runId: job.runId,
+      batch: this.batch,
+      units: this.units,
+      records,
+    };
+    const maxBytes = this.deps.maxBatchBytes ?? MAX_BATCH_BYTES;
+    if (this.bytesPerRecord === 0 || this.bytesPerRecord * records.length > maxBytes / 2) {
+      const bytes = Buffer.byteLength(JSON.stringify(batch));
+      this.bytesPerRecord = bytes / records.length;
+      if (bytes > maxBytes && records.length > 1) {
+        const half = Math.ceil(records.length / 2);
+        await this.publishRecords(records.slice(0, half));
+        await this.publishRecords(records.slice(half));
+        return;
+      }
+    }
+    // Per attempt: a retry republishes (the store is idempotent) rather than being deduplicated
+    // against an attempt whose source data may have been different.
+    await this.deps.publish(batch, `${job.runId}:${this.attempt}:${this.batch}`);
     this.batch++;
     this.published += records.length;
   }
