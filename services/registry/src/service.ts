@@ -117,8 +117,10 @@ export async function startRegistry(config: Config): Promise<Registry> {
     {
       health: () => runtime.health(),
       "profiles.list": (_payload, ctx) => listProfiles(database.sql, requireTenant(ctx)),
-      /** Every tenant's profiles, for the scheduler; not exposed by the gateway. */
-      /** Every tenant's profiles; with `limit`, one page after `after` (the scheduler pages). */
+      /**
+       * Every tenant's profiles, for the scheduler; not exposed by the gateway. With `limit`, one
+       * page after `after` (the scheduler pages: one reply of thousands would outgrow NATS's limit).
+       */
       "profiles.all": (payload) => {
         const page = ProfilesPageSchema.parse(payload ?? {});
         return page.limit === undefined

@@ -44,7 +44,11 @@ export async function consumeMaxDeliveries(
         code: "max_deliveries",
         message: `the job was delivered ${deliveries} times and no drone finished it: its drones kept dying or losing their lease`,
       });
-      await jsm.streams.deleteMessage(stream, seq).catch(() => false);
+      // A job message left behind would sit in JOBS for good (it has no deliveries left): a
+      // failed delete sends the advisory back, unless the message is gone anyway.
+      await jsm.streams.deleteMessage(stream, seq).catch(async (error: unknown) => {
+        if (await jsm.streams.getMessage(stream, { seq }).catch(() => null)) throw error;
+      });
     }
     // A job already gone (handled by another replica, or acked at the last moment) needs nothing.
     msg.ack();
