@@ -48,8 +48,14 @@ export interface TakenJob {
   ackWaitMs: number;
 }
 
+/** How long the gateway trusts what it read of a pool's consumer (its lease time). */
+const CONSUMER_REFRESH_MS = 60_000;
+
 export class DroneBroker {
-  private readonly consumers = new Map<string, Promise<{ consumer: Consumer; ackWaitMs: number }>>();
+  private readonly consumers = new Map<
+    string,
+    { opened: number; found: Promise<{ consumer: Consumer; ackWaitMs: number }> }
+  >();
   private readonly js: JetStreamClient;
 
   private constructor(
@@ -144,12 +150,12 @@ export class DroneBroker {
    * an existing one keeps its settings (the pool's drones agree on them).
    */
   private consumerOf(pool: string, leaseMs: number) {
-    let found = this.consumers.get(pool);
-    if (!found) {
-      found = this.openConsumer(pool, leaseMs);
-      this.consumers.set(pool, found);
-      found.catch(() => this.consumers.delete(pool));
-    }
+    const known = this.consumers.get(pool);
+    // Looked up again now and then: NATS drones of the pool may have changed its lease since.
+    if (known && Date.now() - known.opened < CONSUMER_REFRESH_MS) return known.found;
+    const found = this.openConsumer(pool, leaseMs);
+    this.consumers.set(pool, { opened: Date.now(), found });
+    found.catch(() => this.consumers.delete(pool));
     return found;
   }
 
