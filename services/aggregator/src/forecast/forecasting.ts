@@ -75,7 +75,8 @@ export async function startForecasting(
   });
   const queue = startForecastQueue({
     consumer: await js.consumers.get(STREAMS.forecasts.name, CONSUMERS.aggregatorForecasts),
-    lanes: pool.size,
+    // One thread stays free for on-demand forecasts (whose callers wait), when there are two or more.
+    lanes: Math.max(1, pool.size - 1),
     ackWaitMs: options.ackWaitMs,
     run: forecaster.runJob,
     logger,
