@@ -31,10 +31,13 @@ export async function scheduleDueForecasts(
       const slot = spec.schedule ? dueSlot(spec.schedule, now) : undefined;
       if (!slot || (spec.last_slot && spec.last_slot.getTime() >= slot.getTime())) continue;
       try {
-        const seriesIds = await seriesOfSpec(tx as unknown as Sql, spec);
-        await publishJobs(js, spec.tenant_id, spec.id, seriesIds, slot.toISOString(), "schedule");
-        await tx`update forecast_specs set last_slot = ${slot.toISOString()}::timestamptz where id = ${spec.id}`;
-        queued += seriesIds.length;
+        // A savepoint per spec: one spec's failing statement must not abort the others' slots.
+        queued += await tx.savepoint(async (sp) => {
+          const seriesIds = await seriesOfSpec(sp as unknown as Sql, spec);
+          await publishJobs(js, spec.tenant_id, spec.id, seriesIds, slot.toISOString(), "schedule");
+          await sp`update forecast_specs set last_slot = ${slot.toISOString()}::timestamptz where id = ${spec.id}`;
+          return seriesIds.length;
+        });
       } catch (error) {
         logger.warn({ err: error, specId: spec.id }, "queuing a forecast slot failed; the next tick retries");
       }
