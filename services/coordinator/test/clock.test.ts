@@ -1,4 +1,3 @@
-import type { StoredProfile } from "@chartly/contracts";
 import { createDatabase, type Database } from "@chartly/db";
 import { ensureStreams, openDroneBucket } from "@chartly/platform";
 import { createTestDatabase, type NatsServer, startNatsServer, type TestDatabase } from "@chartly/testkit";
@@ -10,37 +9,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { RunKeeper } from "../src/runs/keeper.js";
 import { Clock } from "../src/scheduler/clock.js";
 import { Dispatcher } from "../src/scheduler/dispatcher.js";
+import { storedProfile } from "./profiles.js";
 
-const minutely: StoredProfile = {
-  id: "clock-1m",
-  tenant: "t1",
-  name: "clock-1m",
-  enabled: true,
-  version: 1,
-  digest: "d",
-  source: "clock-1m.yaml",
-  updatedAt: new Date().toISOString(),
-  spec: {
-    id: "clock-1m",
-    name: "clock-1m",
-    enabled: true,
-    schedule: { every: "1m" },
-    source: {
-      url: "https://example.org",
-      method: "GET",
-      query: {},
-      headers: {},
-      format: "json",
-      timeout: "30s",
-    },
-    records: {
-      path: "$",
-      time: { field: "t", format: "iso", timezone: "UTC" },
-      dims: {},
-      measures: { v: "v" },
-    },
-  },
-};
+const minutely = storedProfile("clock-1m", { schedule: { every: "1m" } });
 
 describe("the clock", () => {
   let nats: NatsServer;

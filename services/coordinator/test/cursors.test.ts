@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: profile templates are written ${like_this} in plain strings
-import { DEFAULT_POOL, type Job, jobSubject, ProfileSchema, type StoredProfile } from "@chartly/contracts";
+import { DEFAULT_POOL, type Job, jobSubject, type StoredProfile } from "@chartly/contracts";
 import { createDatabase, type Database } from "@chartly/db";
 import { ensureStreams } from "@chartly/platform";
 import { createTestDatabase, type NatsServer, startNatsServer, type TestDatabase } from "@chartly/testkit";
@@ -8,25 +8,13 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Dispatcher } from "../src/scheduler/dispatcher.js";
+import { storedProfile } from "./profiles.js";
 
-const profile = (id: string, type: "date" | "number"): StoredProfile => ({
-  id,
-  tenant: "t1",
-  name: id,
-  enabled: true,
-  version: 1,
-  digest: "d",
-  source: `${id}.yaml`,
-  updatedAt: new Date().toISOString(),
-  spec: ProfileSchema.parse({
-    id,
-    name: id,
-    schedule: { every: "1h" },
+const profile = (id: string, type: "date" | "number") =>
+  storedProfile(id, {
     source: { url: "https://example.org/data?since=${cursor}" },
-    records: { time: { field: "t" }, measures: { v: "v" } },
     incremental: type === "date" ? { initial: "2020-01-01" } : { type: "number", initial: 0 },
-  }),
-});
+  });
 
 describe("jobs of incremental profiles", () => {
   let nats: NatsServer;

@@ -1,4 +1,3 @@
-import type { StoredProfile } from "@chartly/contracts";
 import { createDatabase, type Database } from "@chartly/db";
 import { ensureStreams } from "@chartly/platform";
 import { createTestDatabase, type NatsServer, startNatsServer, type TestDatabase } from "@chartly/testkit";
@@ -7,37 +6,10 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Dispatcher } from "../src/scheduler/dispatcher.js";
+import { storedProfile } from "./profiles.js";
 
-const profile = (id: string, every: string, enabled = true): StoredProfile => ({
-  id,
-  tenant: "t1",
-  name: id,
-  enabled,
-  version: 3,
-  digest: "d",
-  source: `${id}.yaml`,
-  updatedAt: new Date().toISOString(),
-  spec: {
-    id,
-    name: id,
-    enabled,
-    schedule: { every },
-    source: {
-      url: "https://example.org",
-      method: "GET",
-      query: {},
-      headers: {},
-      format: "json",
-      timeout: "30s",
-    },
-    records: {
-      path: "$",
-      time: { field: "t", format: "iso", timezone: "UTC" },
-      dims: {},
-      measures: { v: "v" },
-    },
-  },
-});
+const profile = (id: string, every: string, enabled = true) =>
+  storedProfile(id, { schedule: { every } }, { enabled, version: 3 });
 
 describe("the dispatcher", () => {
   let nats: NatsServer;

@@ -1,4 +1,4 @@
-import { JobSchema, type RunEvent, RunEventSchema, type StoredProfile } from "@chartly/contracts";
+import { JobSchema, type RunEvent, RunEventSchema } from "@chartly/contracts";
 import { createDatabase, type Database } from "@chartly/db";
 import { ensurePullConsumer, ensureStreams } from "@chartly/platform";
 import {
@@ -16,40 +16,12 @@ import { consumeMaxDeliveries } from "../src/fleet/advisories.js";
 import { RunKeeper } from "../src/runs/keeper.js";
 import { queuedRunsSince } from "../src/runs/store.js";
 import { Dispatcher } from "../src/scheduler/dispatcher.js";
+import { storedProfile } from "./profiles.js";
 
 const silent = pino({ level: "silent" });
 const BACKOFF = { baseMs: 60_000, maxMs: 100_000 };
 
-const profile = (id: string): StoredProfile => ({
-  id,
-  tenant: "t1",
-  name: id,
-  enabled: true,
-  version: 1,
-  digest: "d",
-  source: `${id}.yaml`,
-  updatedAt: new Date().toISOString(),
-  spec: {
-    id,
-    name: id,
-    enabled: true,
-    schedule: { every: "1h", maxAttempts: 3 },
-    source: {
-      url: "https://example.org",
-      method: "GET",
-      query: {},
-      headers: {},
-      format: "json",
-      timeout: "30s",
-    },
-    records: {
-      path: "$",
-      time: { field: "t", format: "iso", timezone: "UTC" },
-      dims: {},
-      measures: { v: "v" },
-    },
-  },
-});
+const profile = (id: string) => storedProfile(id, { schedule: { every: "1h", maxAttempts: 3 } });
 
 describe("the run keeper", () => {
   let nats: NatsServer;
