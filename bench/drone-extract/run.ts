@@ -170,15 +170,17 @@ async function main(): Promise<void> {
     }, RECORDS);
     report("engine in process (JSON)", jsonBytes, inProcess, parseOnly.ms);
 
-    const wholeJson = await best(async () => {
-      const outcome = await runJob(job(`${source.url}/wb.json`, "json"), 1, {
+    /** A whole run of the profile against the local source: records read. */
+    const wholeRun = async (path: string, format: "json" | "csv") => {
+      const outcome = await runJob(job(`${source.url}/${path}`, format), 1, {
         publish: publishNothing,
         batchSize: 1000,
         guard: localSource,
       });
       if (outcome.status !== "succeeded") throw new Error(JSON.stringify(outcome.error));
       return outcome.stats.recordsIn ?? 0;
-    }, RECORDS);
+    };
+    const wholeJson = await best(() => wholeRun("wb.json", "json"), RECORDS);
     report("whole run over HTTP (JSON)", jsonBytes, wholeJson, parseOnly.ms);
 
     const csvParse = await best(async () => {
@@ -191,15 +193,7 @@ async function main(): Promise<void> {
     }, RECORDS);
     report("csv-parse (baseline)", csvBytes, csvParse);
 
-    const wholeCsv = await best(async () => {
-      const outcome = await runJob(job(`${source.url}/wb.csv`, "csv"), 1, {
-        publish: publishNothing,
-        batchSize: 1000,
-        guard: localSource,
-      });
-      if (outcome.status !== "succeeded") throw new Error(JSON.stringify(outcome.error));
-      return outcome.stats.recordsIn ?? 0;
-    }, RECORDS);
+    const wholeCsv = await best(() => wholeRun("wb.csv", "csv"), RECORDS);
     report("whole run over HTTP (CSV)", csvBytes, wholeCsv, csvParse.ms);
     const rss = process.memoryUsage().rss;
     console.log(`peak-ish RSS after the runs: ${(rss / 1024 / 1024).toFixed(0)} MB`);
