@@ -6,11 +6,11 @@
  */
 import { HEADERS, type RpcReply, rpcSubject, type ServiceName } from "@chartly/contracts";
 import {
+  createInbox,
   type Msg,
+  type MsgHdrs,
   type NatsConnection,
   headers as natsHeaders,
-  RequestError,
-  TimeoutError,
 } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { Histogram, type Registry } from "prom-client";
@@ -25,16 +25,42 @@ export interface RpcContext {
 
 export type RpcHandler = (payload: unknown, ctx: RpcContext) => Promise<unknown> | unknown;
 
+/** One caller's part of a batch: what it asked and who asked. */
+export interface RpcBatchItem {
+  payload: unknown;
+  ctx: RpcContext;
+}
+
+/** What became of one caller's part: its answer, or what it threw. */
+export type RpcOutcome = { ok: true; data: unknown } | { ok: false; error: unknown };
+
+/** Answers many callers of one method at once (one query for all); an outcome per item, in order. */
+export type RpcBatchHandler = (items: RpcBatchItem[]) => Promise<RpcOutcome[]>;
+
 export interface RpcServer {
   /** Stops taking requests and waits for those being handled. */
   drain(): Promise<void>;
 }
 
+/** A batch travels on `chartly.rpc.<service>.$batch.<method>`, its callers' contexts in the body. */
+const BATCH_PREFIX = "$batch.";
+interface BatchRequest {
+  items: RpcBatchItem[];
+}
+interface BatchReply {
+  items: RpcReply<unknown>[];
+}
+
+/**
+ * Serves `handlers` in the service's queue group. A batch of calls to one method is answered by
+ * its entry in `batchHandlers` when there is one, else by the method's handler once per call;
+ * either way each caller gets its own answer or error, checked against its own tenant.
+ */
 export function serveRpc(
   nc: NatsConnection,
   service: ServiceName,
   handlers: Record<string, RpcHandler>,
-  options: { logger: Logger; metrics?: Registry },
+  options: { logger: Logger; metrics?: Registry; batchHandlers?: Record<string, RpcBatchHandler> },
 ): RpcServer {
   const prefix = rpcSubject(service, "");
   const inflight = new Set<Promise<void>>();
@@ -47,27 +73,96 @@ export function serveRpc(
       })
     : undefined;
 
-  const handle = async (msg: Msg): Promise<void> => {
-    const method = msg.subject.slice(prefix.length);
-    const ctx = contextOf(msg);
-    const log = options.logger.child({ requestId: ctx.requestId, tenant: ctx.tenant, method });
-    const started = performance.now();
-    let reply: RpcReply<unknown>;
+  const failure = (error: unknown, method: string, ctx: RpcContext): RpcReply<never> => {
+    const appError = toAppError(error);
+    if (appError.code === "internal") {
+      options.logger.error(
+        { err: error, requestId: ctx.requestId, tenant: ctx.tenant, method },
+        "RPC handler failed",
+      );
+    }
+    return { ok: false, error: appError.toBody() };
+  };
+
+  const one = async (method: string, payload: unknown, ctx: RpcContext): Promise<RpcReply<unknown>> => {
     try {
       const handler = handlers[method];
       if (!handler) throw new AppError("not_found", `${service} has no method ${method}`);
-      const payload = msg.data.length > 0 ? msg.json<unknown>() : {};
-      reply = { ok: true, data: await handler(payload, ctx) };
+      return { ok: true, data: await handler(payload, ctx) };
     } catch (error) {
-      const appError = toAppError(error);
-      if (appError.code === "internal") log.error({ err: error }, "RPC handler failed");
-      reply = { ok: false, error: appError.toBody() };
+      return failure(error, method, ctx);
     }
-    duration?.observe(
-      { method, code: reply.ok ? "ok" : reply.error.code },
-      (performance.now() - started) / 1000,
-    );
-    if (msg.reply) msg.respond(JSON.stringify(reply));
+  };
+
+  const many = async (method: string, items: RpcBatchItem[]): Promise<RpcReply<unknown>[]> => {
+    const batch = options.batchHandlers?.[method];
+    if (!batch) return Promise.all(items.map((item) => one(method, item.payload, item.ctx)));
+    let outcomes: RpcOutcome[];
+    try {
+      outcomes = await batch(items);
+    } catch (error) {
+      return items.map((item) => failure(error, method, item.ctx));
+    }
+    return items.map((item, i) => {
+      const outcome = outcomes[i];
+      if (!outcome)
+        return failure(new Error(`batch handler of ${method} left item ${i} unanswered`), method, item.ctx);
+      return outcome.ok ? outcome : failure(outcome.error, method, item.ctx);
+    });
+  };
+
+  const handle = async (msg: Msg): Promise<void> => {
+    const method = msg.subject.slice(prefix.length);
+    const started = performance.now();
+    let body: string;
+    if (method.startsWith(BATCH_PREFIX)) {
+      const inner = method.slice(BATCH_PREFIX.length);
+      let replies: RpcReply<unknown>[] | undefined;
+      let refused: RpcReply<never> | undefined;
+      try {
+        const { items } = msg.json<BatchRequest>();
+        if (!Array.isArray(items)) throw new AppError("invalid_argument", "a batch carries an items array");
+        replies = await many(inner, items);
+      } catch (error) {
+        refused = failure(error, inner, { tenant: "", principal: "", requestId: "" });
+      }
+      for (const reply of replies ?? []) {
+        duration?.observe(
+          { method: inner, code: reply.ok ? "ok" : reply.error.code },
+          (performance.now() - started) / 1000,
+        );
+      }
+      body = JSON.stringify(
+        refused ?? ({ ok: true, data: { items: replies ?? [] } } satisfies RpcReply<BatchReply>),
+      );
+      if (Buffer.byteLength(body) > (nc.info?.max_payload ?? 1_048_576)) {
+        body = JSON.stringify(
+          failure(
+            new AppError("payload_too_large", `the answers of a batch of ${inner} exceed one message`),
+            inner,
+            {
+              tenant: "",
+              principal: "",
+              requestId: "",
+            },
+          ),
+        );
+      }
+    } else {
+      const ctx = contextOf(msg);
+      let reply: RpcReply<unknown>;
+      try {
+        reply = await one(method, msg.data.length > 0 ? msg.json<unknown>() : {}, ctx);
+      } catch (error) {
+        reply = failure(error, method, ctx); // not JSON
+      }
+      duration?.observe(
+        { method, code: reply.ok ? "ok" : reply.error.code },
+        (performance.now() - started) / 1000,
+      );
+      body = JSON.stringify(reply);
+    }
+    if (msg.reply) msg.respond(body);
   };
 
   const sub = nc.subscribe(`${prefix}>`, {
@@ -77,7 +172,9 @@ export function serveRpc(
         options.logger.error({ err: error }, "RPC subscription error");
         return;
       }
-      const task = handle(msg).finally(() => inflight.delete(task));
+      const task = handle(msg)
+        .catch((err) => options.logger.error({ err }, "cannot answer an RPC request"))
+        .finally(() => inflight.delete(task));
       inflight.add(task);
     },
   });
@@ -109,48 +206,221 @@ export interface RpcClient {
   ): Promise<T>;
 }
 
-export function rpcClient(nc: NatsConnection, defaultTimeoutMs = 5_000): RpcClient {
+export interface RpcClientOptions {
+  /**
+   * Read-only methods (`"<service>:<method>"`) whose calls made in the same turn of the event
+   * loop travel as one request (see {@link serveRpc}): under load, one NATS round trip and, where
+   * the service answers a batch at once, one query for many callers. A lone call goes alone.
+   */
+  batched?: Iterable<string>;
+}
+
+/** Calls of one batch travel in one message; more wait for the next turn. */
+const MAX_BATCH = 64;
+
+export function rpcClient(
+  nc: NatsConnection,
+  defaultTimeoutMs = 5_000,
+  options: RpcClientOptions = {},
+): RpcClient {
+  const inbox = inboxOf(nc);
+  const batched = new Set(options.batched ?? []);
+  const waiting = new Map<string, Queued[]>();
+  let scheduled = false;
+
+  const single = async <T>(
+    service: ServiceName,
+    method: string,
+    payload: unknown,
+    ctx: RpcContext,
+    timeoutMs: number,
+  ): Promise<T> => {
+    const h = natsHeaders();
+    h.set(HEADERS.tenant, ctx.tenant);
+    h.set(HEADERS.principal, ctx.principal);
+    h.set(HEADERS.requestId, ctx.requestId);
+    const msg = await inbox.request(service, method, JSON.stringify(payload ?? {}), h, timeoutMs);
+    const reply = msg.json<RpcReply<T>>();
+    if (reply.ok) return reply.data;
+    throw AppError.fromBody(reply.error);
+  };
+
+  const sendBatch = async (service: ServiceName, method: string, calls: Queued[]): Promise<void> => {
+    const timeoutMs = Math.max(...calls.map((c) => c.timeoutMs));
+    const body: BatchRequest = {
+      items: calls.map((c) => ({ ctx: c.ctx, payload: c.payload ?? {} })),
+    };
+    let replies: RpcReply<unknown>[];
+    try {
+      const msg = await inbox.request(
+        service,
+        `${BATCH_PREFIX}${method}`,
+        JSON.stringify(body),
+        undefined,
+        timeoutMs,
+      );
+      const reply = msg.json<RpcReply<BatchReply>>();
+      if (!reply.ok) {
+        if (reply.error.code !== "payload_too_large") throw AppError.fromBody(reply.error);
+        // The answers together are too large for one message: ask again one by one (reads only).
+        for (const c of calls) {
+          single(service, method, c.payload, c.ctx, c.timeoutMs).then(c.resolve, c.reject);
+        }
+        return;
+      }
+      replies = reply.data.items;
+    } catch (error) {
+      for (const c of calls) c.reject(error);
+      return;
+    }
+    calls.forEach((c, i) => {
+      const reply = replies[i];
+      if (!reply) c.reject(new AppError("internal", `${service} answered a batch of ${calls.length} short`));
+      else if (reply.ok) c.resolve(reply.data);
+      else c.reject(AppError.fromBody(reply.error));
+    });
+  };
+
+  const flush = () => {
+    scheduled = false;
+    const groups = [...waiting];
+    waiting.clear();
+    for (const [key, calls] of groups) {
+      const [service, method] = splitKey(key);
+      for (let i = 0; i < calls.length; i += MAX_BATCH) {
+        const chunk = calls.slice(i, i + MAX_BATCH);
+        const lone = chunk.length === 1 ? chunk[0] : undefined;
+        if (lone)
+          single(service, method, lone.payload, lone.ctx, lone.timeoutMs).then(lone.resolve, lone.reject);
+        else void sendBatch(service, method, chunk);
+      }
+    }
+  };
+
   return {
-    async call<T>(
+    call<T>(
       service: ServiceName,
       method: string,
       payload: unknown,
       ctx: RpcContext,
       timeoutMs = defaultTimeoutMs,
     ): Promise<T> {
-      const h = natsHeaders();
-      h.set(HEADERS.tenant, ctx.tenant);
-      h.set(HEADERS.principal, ctx.principal);
-      h.set(HEADERS.requestId, ctx.requestId);
-      let msg: Msg;
-      try {
-        msg = await nc.request(rpcSubject(service, method), JSON.stringify(payload ?? {}), {
-          timeout: timeoutMs,
-          headers: h,
-        });
-      } catch (error) {
-        if (error instanceof RequestError && error.isNoResponders()) {
-          throw new AppError("unavailable", `the ${service} service is not running`, undefined, {
-            cause: error,
-          });
+      const key = `${service}:${method}`;
+      if (!batched.has(key)) return single<T>(service, method, payload, ctx, timeoutMs);
+      return new Promise<T>((resolve, reject) => {
+        const calls = waiting.get(key) ?? [];
+        waiting.set(key, calls);
+        calls.push({ payload, ctx, timeoutMs, resolve: resolve as (value: unknown) => void, reject });
+        // After this turn's I/O callbacks: every request that arrived with this one joins it.
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
         }
-        if (error instanceof TimeoutError || (error as Error).cause instanceof TimeoutError) {
-          throw new AppError(
-            "deadline_exceeded",
-            `the ${service} service did not answer ${method} within ${timeoutMs} ms`,
-            undefined,
-            { cause: error },
-          );
-        }
-        throw new AppError("unavailable", `cannot reach the ${service} service`, undefined, {
-          cause: error,
-        });
-      }
-      const reply = msg.json<RpcReply<T>>();
-      if (reply.ok) return reply.data;
-      throw AppError.fromBody(reply.error);
+      });
     },
   };
+}
+
+interface Queued {
+  payload: unknown;
+  ctx: RpcContext;
+  timeoutMs: number;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+const splitKey = (key: string): [ServiceName, string] => {
+  const at = key.indexOf(":");
+  return [key.slice(0, at) as ServiceName, key.slice(at + 1)];
+};
+
+/**
+ * Request/reply over one wildcard inbox subscription per connection. The NATS client's own
+ * `request()` builds an `Error` for every answered request (to reject a promise already
+ * resolved); on a gateway answering thousands of requests a second that is a measurable share.
+ */
+class Inbox {
+  private readonly prefix: string;
+  private readonly pending = new Map<string, Pending>();
+  private next = 0;
+
+  constructor(private readonly nc: NatsConnection) {
+    this.prefix = `${createInbox()}.`;
+    nc.subscribe(`${this.prefix}*`, {
+      callback: (error, msg) => {
+        if (error) {
+          for (const p of this.pending.values()) p.fail(error);
+          this.pending.clear();
+          return;
+        }
+        const p = this.pending.get(msg.subject.slice(this.prefix.length));
+        if (!p) return; // answered after its deadline
+        this.pending.delete(msg.subject.slice(this.prefix.length));
+        // An empty message with status 503 is the server saying nobody serves the subject.
+        if (msg.data.length === 0 && msg.headers?.code === 503) p.noResponders();
+        else p.answer(msg);
+      },
+    });
+  }
+
+  request(
+    service: ServiceName,
+    method: string,
+    body: string,
+    headers: MsgHdrs | undefined,
+    timeoutMs: number,
+  ): Promise<Msg> {
+    const token = (this.next++).toString(36);
+    return new Promise<Msg>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(token);
+        reject(
+          new AppError(
+            "deadline_exceeded",
+            `the ${service} service did not answer ${method} within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      this.pending.set(token, {
+        answer: (msg) => {
+          clearTimeout(timer);
+          resolve(msg);
+        },
+        noResponders: () => {
+          clearTimeout(timer);
+          reject(new AppError("unavailable", `the ${service} service is not running`));
+        },
+        fail: (cause) => {
+          clearTimeout(timer);
+          reject(new AppError("unavailable", `cannot reach the ${service} service`, undefined, { cause }));
+        },
+      });
+      try {
+        this.nc.publish(rpcSubject(service, method), body, {
+          reply: `${this.prefix}${token}`,
+          ...(headers ? { headers } : {}),
+        });
+      } catch (cause) {
+        this.pending.get(token)?.fail(cause as Error);
+        this.pending.delete(token);
+      }
+    });
+  }
+}
+
+interface Pending {
+  answer(msg: Msg): void;
+  noResponders(): void;
+  fail(cause: Error): void;
+}
+
+const inboxes = new WeakMap<NatsConnection, Inbox>();
+function inboxOf(nc: NatsConnection): Inbox {
+  const known = inboxes.get(nc);
+  if (known) return known;
+  const inbox = new Inbox(nc);
+  inboxes.set(nc, inbox);
+  return inbox;
 }
 
 /** The caller's tenant; every query that touches user data filters by it. */

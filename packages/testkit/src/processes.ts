@@ -14,13 +14,22 @@ export interface Launched {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Runs a TypeScript entry point (relative to the repository root) under tsx. */
+/**
+ * Runs a TypeScript entry point (relative to the repository root) under tsx. Extra Node options
+ * for every launched process (say `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile a
+ * benchmark's services) come from `CHARTLY_LAUNCH_NODE_ARGS`, split on spaces.
+ */
 export function launch(name: string, entry: string, env: Record<string, string>): Launched {
-  const child = spawn(process.execPath, ["--conditions=@chartly/source", "--import", "tsx", entry], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const extra = (process.env.CHARTLY_LAUNCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...extra, "--conditions=@chartly/source", "--import", "tsx", entry],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   const append = (chunk: Buffer) => {
     output += chunk.toString();

@@ -13,6 +13,8 @@ import {
   AppError,
   ensurePullConsumer,
   ensureStreams,
+  type RpcBatchItem,
+  type RpcOutcome,
   type Runtime,
   requireTenant,
   rpcClient,
@@ -20,6 +22,7 @@ import {
   startRuntime,
 } from "@chartly/platform";
 import { type Consumer, jetstream } from "@nats-io/jetstream";
+import type { Sql } from "postgres";
 import { Counter } from "prom-client";
 import { z } from "zod";
 import type { Config } from "./config.js";
@@ -28,13 +31,43 @@ import { startIngestLoop } from "./ingest/consumer.js";
 import { keepDeadLetter } from "./ingest/dead-letters.js";
 import { createWriter, prepareWrite } from "./ingest/writer.js";
 import { listDeadLetters, listRecords } from "./queries/records.js";
-import { getObservations, getSeries, listSeries } from "./queries/series.js";
+import { getObservations, getSeries, getSeriesMany, listSeries } from "./queries/series.js";
 import { applyRunEvent } from "./runs/events.js";
 import { runRetention } from "./storage/retention-job.js";
 import { refreshAllRollups } from "./storage/rollups.js";
 
 /** Built once: a zod schema compiles itself on first use. */
 const SeriesIdSchema = z.object({ id: z.coerce.number().int() });
+
+/** `series.get` for many callers: one query per tenant among them, an outcome per caller. */
+async function getSeriesBatch(sql: Sql, items: RpcBatchItem[]): Promise<RpcOutcome[]> {
+  const outcomes: RpcOutcome[] = new Array(items.length);
+  const byTenant = new Map<string, { index: number; id: number }[]>();
+  items.forEach((item, index) => {
+    try {
+      const tenant = requireTenant(item.ctx);
+      const { id } = SeriesIdSchema.parse(item.payload);
+      const asked = byTenant.get(tenant) ?? [];
+      byTenant.set(tenant, asked);
+      asked.push({ index, id });
+    } catch (error) {
+      outcomes[index] = { ok: false, error };
+    }
+  });
+  await Promise.all(
+    [...byTenant].map(async ([tenant, asked]) => {
+      const ids = [...new Set(asked.map((a) => a.id))];
+      const found = await getSeriesMany(sql, tenant, ids, { withFrequency: true });
+      for (const { index, id } of asked) {
+        const series = found.get(id);
+        outcomes[index] = series
+          ? { ok: true, data: series }
+          : { ok: false, error: AppError.notFound(`series ${id}`) };
+      }
+    }),
+  );
+  return outcomes;
+}
 
 export interface Aggregator {
   runtime: Runtime;
@@ -160,7 +193,14 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
         };
       },
     },
-    { logger, metrics: runtime.metrics },
+    {
+      logger,
+      metrics: runtime.metrics,
+      batchHandlers: {
+        // Many callers' series (the gateway batches concurrent reads): one query per tenant.
+        "series.get": (items) => getSeriesBatch(database.sql, items),
+      },
+    },
   );
   // Stop order (reverse of registration): RPC, then both loops finish their current batch,
   // then the database closes, then NATS drains.

@@ -59,9 +59,12 @@ export function newApp(options: AppOptions): App {
     const started = performance.now();
     await next();
     const total = (performance.now() - started).toFixed(1);
-    c.header("x-request-id", requestId);
-    c.header("server-timing", `total;dur=${total}`);
-    c.header("x-process-time", total);
+    // Set on the answer's own headers: `c.header()` after the handler would make the Node adapter
+    // rebuild the answer as a full web Response and stream it instead of writing it at once.
+    const headers = c.res.headers;
+    headers.set("x-request-id", requestId);
+    headers.set("server-timing", `total;dur=${total}`);
+    headers.set("x-process-time", total);
   });
   if (options.corsOrigins.length > 0) {
     app.use(

@@ -81,6 +81,19 @@ export interface GatewayIo {
 }
 
 /** Builds the whole app: credential sources, middleware and every route. */
+/**
+ * Single-object reads that concurrent requests share one RPC for (see `rpcClient`): the hot
+ * paths of dashboards and scripts polling many series, profiles and runs at once.
+ */
+const BATCHED_READS = [
+  "aggregator:series.get",
+  "aggregator:forecasts.specs.get",
+  "aggregator:forecasts.runs.get",
+  "registry:profiles.get",
+  "coordinator:runs.get",
+  "coordinator:drones.get",
+];
+
 export async function createApp(
   config: Config,
   io: GatewayIo,
@@ -248,7 +261,7 @@ export async function startGateway(config: Config): Promise<Gateway> {
   if (config.DRONE_LEASE_SECRET) {
     broker = await DroneBroker.open(started.nc, new LeaseSigner(config.DRONE_LEASE_SECRET));
   }
-  client = rpcClient(started.nc, config.RPC_TIMEOUT_MS);
+  client = rpcClient(started.nc, config.RPC_TIMEOUT_MS, { batched: BATCHED_READS });
   started.logger.info(
     { port: started.httpPort, authRequired: authRequired(config), rateLimits: config.RATE_LIMIT_ENABLED },
     "gateway ready",

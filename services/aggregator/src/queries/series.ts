@@ -61,8 +61,21 @@ export async function getSeries(
   id: number,
   options: { withFrequency?: boolean } = {},
 ): Promise<Series | undefined> {
+  return (await getSeriesMany(sql, tenant, [id], options)).get(id);
+}
+
+/**
+ * Many series of one tenant in one query (callers batched together), by id; ids the tenant does
+ * not have are missing from the map.
+ */
+export async function getSeriesMany(
+  sql: Sql,
+  tenant: string,
+  ids: number[],
+  options: { withFrequency?: boolean } = {},
+): Promise<Map<number, Series>> {
   // One round trip: the latest points (for the frequency) come back as an array beside the row.
-  const [row] = await sql<(SeriesRow & { latest: string[] | null })[]>`
+  const rows = await sql<(SeriesRow & { latest: string[] | null })[]>`
     select id, profile_id, measure, dims, unit, first_ts, last_ts, obs_count,
       ${
         options.withFrequency
@@ -71,11 +84,14 @@ export async function getSeries(
           : sql`null`
       } as latest
     from series s
-    where tenant_id = ${tenant} and id = ${id}`;
-  if (!row) return undefined;
-  const series = toSeries(row);
-  if (options.withFrequency) series.frequency = inferFrequency((row.latest ?? []).map(Number));
-  return series;
+    where tenant_id = ${tenant} and ${ids.length === 1 ? sql`id = ${ids[0] as number}` : sql`id = any(${ids}::bigint[])`}`;
+  const found = new Map<number, Series>();
+  for (const row of rows) {
+    const series = toSeries(row);
+    if (options.withFrequency) series.frequency = inferFrequency((row.latest ?? []).map(Number));
+    found.set(series.id, series);
+  }
+  return found;
 }
 
 const CALENDAR_UNITS = { mo: "month", q: "quarter", y: "year" } as const;
