@@ -208,14 +208,20 @@ export interface RpcClient {
 
 export interface RpcClientOptions {
   /**
-   * Read-only methods (`"<service>:<method>"`) whose calls made in the same turn of the event
-   * loop travel as one request (see {@link serveRpc}): under load, one NATS round trip and, where
-   * the service answers a batch at once, one query for many callers. A lone call goes alone.
+   * Read-only methods (`"<service>:<method>"`) whose concurrent calls travel together (see
+   * {@link serveRpc}): one NATS round trip and, where the service answers a batch at once, one
+   * query for many callers. A lone call goes alone and at once.
    */
   batched?: Iterable<string>;
+  /**
+   * Batches of one method in flight at a time. Calls made while all are out wait for the first
+   * to come back and then go together (group commit): at low load every call leaves at once, under
+   * load batches grow with it instead of each call paying a round trip of its own. Default 4.
+   */
+  maxBatchesInFlight?: number;
 }
 
-/** Calls of one batch travel in one message; more wait for the next turn. */
+/** Calls of one batch travel in one message; more wait for the next one. */
 const MAX_BATCH = 64;
 
 export function rpcClient(
@@ -224,9 +230,12 @@ export function rpcClient(
   options: RpcClientOptions = {},
 ): RpcClient {
   const inbox = inboxOf(nc);
-  const batched = new Set(options.batched ?? []);
-  const waiting = new Map<string, Queued[]>();
-  let scheduled = false;
+  const maxInFlight = Math.max(1, options.maxBatchesInFlight ?? 4);
+  const lanes = new Map<string, Lane>();
+  for (const key of options.batched ?? []) {
+    const [service, method] = splitKey(key);
+    lanes.set(key, { service, method, queue: [], inFlight: 0, scheduled: false });
+  }
 
   const single = async <T>(
     service: ServiceName,
@@ -245,8 +254,8 @@ export function rpcClient(
     throw AppError.fromBody(reply.error);
   };
 
-  const sendBatch = async (service: ServiceName, method: string, calls: Queued[]): Promise<void> => {
-    const timeoutMs = Math.max(...calls.map((c) => c.timeoutMs));
+  const sendBatch = async (lane: Lane, calls: Queued[], timeoutMs: number): Promise<void> => {
+    const { service, method } = lane;
     const body: BatchRequest = {
       items: calls.map((c) => ({ ctx: c.ctx, payload: c.payload ?? {} })),
     };
@@ -263,9 +272,14 @@ export function rpcClient(
       if (!reply.ok) {
         if (reply.error.code !== "payload_too_large") throw AppError.fromBody(reply.error);
         // The answers together are too large for one message: ask again one by one (reads only).
-        for (const c of calls) {
-          single(service, method, c.payload, c.ctx, c.timeoutMs).then(c.resolve, c.reject);
-        }
+        await Promise.all(
+          calls.map((c) =>
+            single(service, method, c.payload, c.ctx, Math.max(1, c.deadline - Date.now())).then(
+              c.resolve,
+              c.reject,
+            ),
+          ),
+        );
         return;
       }
       replies = reply.data.items;
@@ -281,19 +295,40 @@ export function rpcClient(
     });
   };
 
-  const flush = () => {
-    scheduled = false;
-    const groups = [...waiting];
-    waiting.clear();
-    for (const [key, calls] of groups) {
-      const [service, method] = splitKey(key);
-      for (let i = 0; i < calls.length; i += MAX_BATCH) {
-        const chunk = calls.slice(i, i + MAX_BATCH);
-        const lone = chunk.length === 1 ? chunk[0] : undefined;
-        if (lone)
-          single(service, method, lone.payload, lone.ctx, lone.timeoutMs).then(lone.resolve, lone.reject);
-        else void sendBatch(service, method, chunk);
-      }
+  const schedule = (lane: Lane) => {
+    if (lane.scheduled || lane.queue.length === 0 || lane.inFlight >= maxInFlight) return;
+    lane.scheduled = true;
+    // After this turn's I/O callbacks: every request that arrived with this one joins it.
+    setImmediate(() => {
+      lane.scheduled = false;
+      flush(lane);
+    });
+  };
+
+  const flush = (lane: Lane) => {
+    const now = Date.now();
+    while (lane.queue.length > 0 && lane.inFlight < maxInFlight) {
+      const chunk = lane.queue.splice(0, MAX_BATCH).filter((c) => {
+        if (c.deadline > now) return true;
+        c.reject(
+          new AppError(
+            "deadline_exceeded",
+            `the ${lane.service} service did not answer ${lane.method} in time`,
+          ),
+        );
+        return false;
+      });
+      if (chunk.length === 0) continue;
+      const timeoutMs = Math.max(...chunk.map((c) => c.deadline)) - now;
+      const lone = chunk.length === 1 ? chunk[0] : undefined;
+      const sent = lone
+        ? single(lane.service, lane.method, lone.payload, lone.ctx, timeoutMs).then(lone.resolve, lone.reject)
+        : sendBatch(lane, chunk, timeoutMs);
+      lane.inFlight++;
+      void sent.finally(() => {
+        lane.inFlight--;
+        schedule(lane);
+      });
     }
   };
 
@@ -305,26 +340,31 @@ export function rpcClient(
       ctx: RpcContext,
       timeoutMs = defaultTimeoutMs,
     ): Promise<T> {
-      const key = `${service}:${method}`;
-      if (!batched.has(key)) return single<T>(service, method, payload, ctx, timeoutMs);
+      const lane = lanes.get(`${service}:${method}`);
+      if (!lane) return single<T>(service, method, payload, ctx, timeoutMs);
       return new Promise<T>((resolve, reject) => {
-        const calls = waiting.get(key) ?? [];
-        waiting.set(key, calls);
-        calls.push({ payload, ctx, timeoutMs, resolve: resolve as (value: unknown) => void, reject });
-        // After this turn's I/O callbacks: every request that arrived with this one joins it.
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        const deadline = Date.now() + timeoutMs;
+        lane.queue.push({ payload, ctx, deadline, resolve: resolve as (value: unknown) => void, reject });
+        schedule(lane);
       });
     },
   };
 }
 
+/** The calls of one batched method waiting to go, and how many of its batches are out. */
+interface Lane {
+  service: ServiceName;
+  method: string;
+  queue: Queued[];
+  inFlight: number;
+  scheduled: boolean;
+}
+
 interface Queued {
   payload: unknown;
   ctx: RpcContext;
-  timeoutMs: number;
+  /** `Date.now()` after which the caller has given up. */
+  deadline: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }

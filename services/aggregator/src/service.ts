@@ -30,6 +30,7 @@ import { startForecasting } from "./forecast/forecasting.js";
 import { startIngestLoop } from "./ingest/consumer.js";
 import { keepDeadLetter } from "./ingest/dead-letters.js";
 import { createWriter, prepareWrite } from "./ingest/writer.js";
+import { FrequencyCache } from "./queries/frequency.js";
 import { listDeadLetters, listRecords } from "./queries/records.js";
 import { getObservations, getSeries, getSeriesMany, listSeries } from "./queries/series.js";
 import { applyRunEvent } from "./runs/events.js";
@@ -40,7 +41,11 @@ import { refreshAllRollups } from "./storage/rollups.js";
 const SeriesIdSchema = z.object({ id: z.coerce.number().int() });
 
 /** `series.get` for many callers: one query per tenant among them, an outcome per caller. */
-async function getSeriesBatch(sql: Sql, items: RpcBatchItem[]): Promise<RpcOutcome[]> {
+async function getSeriesBatch(
+  sql: Sql,
+  frequencies: FrequencyCache,
+  items: RpcBatchItem[],
+): Promise<RpcOutcome[]> {
   const outcomes: RpcOutcome[] = new Array(items.length);
   const byTenant = new Map<string, { index: number; id: number }[]>();
   items.forEach((item, index) => {
@@ -57,7 +62,7 @@ async function getSeriesBatch(sql: Sql, items: RpcBatchItem[]): Promise<RpcOutco
   await Promise.all(
     [...byTenant].map(async ([tenant, asked]) => {
       const ids = [...new Set(asked.map((a) => a.id))];
-      const found = await getSeriesMany(sql, tenant, ids, { withFrequency: true });
+      const found = await getSeriesMany(sql, tenant, ids, { withFrequency: true, frequencies });
       for (const { index, id } of asked) {
         const series = found.get(id);
         outcomes[index] = series
@@ -161,6 +166,7 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
   });
   shutdown.add("forecasting", () => forecasting.stop());
 
+  const frequencies = new FrequencyCache();
   const rpc = serveRpc(
     nc,
     "aggregator",
@@ -173,7 +179,10 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
         listSeries(database.sql, requireTenant(ctx), SeriesQuerySchema.parse(payload)),
       "series.get": async (payload, ctx) => {
         const { id } = SeriesIdSchema.parse(payload);
-        const series = await getSeries(database.sql, requireTenant(ctx), id, { withFrequency: true });
+        const series = await getSeries(database.sql, requireTenant(ctx), id, {
+          withFrequency: true,
+          frequencies,
+        });
         if (!series) throw AppError.notFound(`series ${id}`);
         return series;
       },
@@ -198,7 +207,7 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
       metrics: runtime.metrics,
       batchHandlers: {
         // Many callers' series (the gateway batches concurrent reads): one query per tenant.
-        "series.get": (items) => getSeriesBatch(database.sql, items),
+        "series.get": (items) => getSeriesBatch(database.sql, frequencies, items),
       },
     },
   );

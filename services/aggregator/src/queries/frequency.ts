@@ -34,3 +34,40 @@ export function inferFrequency(timestampsMs: number[]): string | null {
   }
   return `${median}ms`;
 }
+
+/**
+ * Inferred frequencies by series, valid while the series keeps its first and last time and its
+ * count: points are only added (changing the count or an end) or dropped from the old end by
+ * retention (changing the first time and the count); revising values leaves times alone. Least
+ * recently used entries go first once `capacity` is reached.
+ */
+export class FrequencyCache {
+  private readonly entries = new Map<number, { version: string; frequency: string | null }>();
+
+  constructor(private readonly capacity = 100_000) {}
+
+  static version(firstTs: Date | null, lastTs: Date | null, count: string | number): string {
+    return `${firstTs?.getTime() ?? ""}:${lastTs?.getTime() ?? ""}:${count}`;
+  }
+
+  get(seriesId: number, version: string): string | null | undefined {
+    const entry = this.entries.get(seriesId);
+    if (!entry || entry.version !== version) return undefined;
+    this.entries.delete(seriesId);
+    this.entries.set(seriesId, entry);
+    return entry.frequency;
+  }
+
+  set(seriesId: number, version: string, frequency: string | null): void {
+    this.entries.delete(seriesId);
+    this.entries.set(seriesId, { version, frequency });
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,7 +1,7 @@
 /** @module Read side of the store: the series catalog and observation ranges, tenant-scoped. */
 import type { Observation, ObservationsQuery, Page, Series, SeriesQuery } from "@chartly/contracts";
 import type { PendingQuery, Row, Sql } from "postgres";
-import { inferFrequency } from "./frequency.js";
+import { FrequencyCache, inferFrequency } from "./frequency.js";
 
 type Fragment = PendingQuery<Row[]>;
 
@@ -59,40 +59,78 @@ export async function getSeries(
   sql: Sql,
   tenant: string,
   id: number,
-  options: { withFrequency?: boolean } = {},
+  options: SeriesReadOptions = {},
 ): Promise<Series | undefined> {
   return (await getSeriesMany(sql, tenant, [id], options)).get(id);
 }
 
+export interface SeriesReadOptions {
+  /** Infer each series' frequency from its latest points. */
+  withFrequency?: boolean;
+  /** Frequencies inferred before, reused while their series is unchanged. */
+  frequencies?: FrequencyCache;
+}
+
 /**
- * Many series of one tenant in one query (callers batched together), by id; ids the tenant does
- * not have are missing from the map.
+ * Many series of one tenant by id (callers batched together); ids the tenant does not have are
+ * missing from the map. One query, and a second for the latest points of series whose frequency
+ * is not cached.
  */
 export async function getSeriesMany(
   sql: Sql,
   tenant: string,
   ids: number[],
-  options: { withFrequency?: boolean } = {},
+  options: SeriesReadOptions = {},
 ): Promise<Map<number, Series>> {
-  // One round trip: the latest points (for the frequency) come back as an array beside the row.
+  const { withFrequency, frequencies } = options;
+  const byIds = ids.length === 1 ? sql`id = ${ids[0] as number}` : sql`id = any(${ids}::bigint[])`;
   const rows = await sql<(SeriesRow & { latest: string[] | null })[]>`
     select id, profile_id, measure, dims, unit, first_ts, last_ts, obs_count,
-      ${
-        options.withFrequency
-          ? sql`array(select (extract(epoch from o.ts) * 1000)::bigint from observations o
-                      where o.series_id = s.id order by o.ts desc limit 101)`
-          : sql`null`
-      } as latest
+      ${withFrequency && !frequencies ? LATEST(sql) : sql`null`} as latest
     from series s
-    where tenant_id = ${tenant} and ${ids.length === 1 ? sql`id = ${ids[0] as number}` : sql`id = any(${ids}::bigint[])`}`;
+    where tenant_id = ${tenant} and ${byIds}`;
   const found = new Map<number, Series>();
+  const uncached: number[] = [];
   for (const row of rows) {
     const series = toSeries(row);
-    if (options.withFrequency) series.frequency = inferFrequency((row.latest ?? []).map(Number));
     found.set(series.id, series);
+    if (!withFrequency) continue;
+    if (!frequencies) {
+      series.frequency = inferFrequency((row.latest ?? []).map(Number));
+      continue;
+    }
+    const known = frequencies.get(
+      series.id,
+      FrequencyCache.version(row.first_ts, row.last_ts, row.obs_count),
+    );
+    if (known === undefined) uncached.push(series.id);
+    else series.frequency = known;
+  }
+  if (uncached.length > 0 && frequencies) {
+    // Cached under the version this statement saw, so a series changed since the first is
+    // recomputed next time rather than cached stale.
+    const latest = await sql<
+      { id: string; first_ts: Date | null; last_ts: Date | null; obs_count: string; latest: string[] }[]
+    >`select id, first_ts, last_ts, obs_count, ${LATEST(sql)} as latest
+      from series s where id = any(${uncached}::bigint[])`;
+    for (const row of latest) {
+      const frequency = inferFrequency(row.latest.map(Number));
+      frequencies.set(
+        Number(row.id),
+        FrequencyCache.version(row.first_ts, row.last_ts, row.obs_count),
+        frequency,
+      );
+      const series = found.get(Number(row.id));
+      if (series) series.frequency = frequency;
+    }
   }
   return found;
 }
+
+/** The times of a series' latest 101 points (for its frequency), newest first, in epoch ms. */
+const LATEST = (sql: Sql) =>
+  sql`array(select (extract(epoch from o.ts) * 1000)::bigint from observations o
+            where o.series_id = s.id order by o.ts desc limit 101)`;
 
 const CALENDAR_UNITS = { mo: "month", q: "quarter", y: "year" } as const;
 const FIXED_UNITS = { s: "seconds", m: "minutes", h: "hours", d: "days", w: "weeks" } as const;
