@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
   DEFAULT_TENANT: z.string().default(DEFAULT_TENANT),
   /** How long to wait for a service to answer. */
   RPC_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  /** Batches of one read method out at a time; calls made meanwhile go together in the next. */
+  RPC_BATCHES_IN_FLIGHT: z.coerce.number().int().positive().default(4),
 
   /** Refuse anonymous requests; defaults to true unless NODE_ENV=development. */
   AUTH_REQUIRED: z

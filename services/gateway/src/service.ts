@@ -261,7 +261,10 @@ export async function startGateway(config: Config): Promise<Gateway> {
   if (config.DRONE_LEASE_SECRET) {
     broker = await DroneBroker.open(started.nc, new LeaseSigner(config.DRONE_LEASE_SECRET));
   }
-  client = rpcClient(started.nc, config.RPC_TIMEOUT_MS, { batched: BATCHED_READS });
+  client = rpcClient(started.nc, config.RPC_TIMEOUT_MS, {
+    batched: BATCHED_READS,
+    maxBatchesInFlight: config.RPC_BATCHES_IN_FLIGHT,
+  });
   started.logger.info(
     { port: started.httpPort, authRequired: authRequired(config), rateLimits: config.RATE_LIMIT_ENABLED },
     "gateway ready",

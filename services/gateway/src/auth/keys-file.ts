@@ -8,7 +8,7 @@ import { readFile, stat } from "node:fs/promises";
 import type { Logger } from "@chartly/platform";
 import { z } from "zod";
 import { type Principal, RoleSchema, type Verdict } from "./principal.js";
-import { sameDigest, sha256Hex } from "./secrets.js";
+import { sameBytes, sha256 } from "./secrets.js";
 import { TENANT, TENANT_RULE } from "./tenancy.js";
 
 const KeyEntrySchema = z
@@ -34,7 +34,7 @@ export const KeysFileSchema = z.object({ keys: z.array(KeyEntrySchema) }).strict
 export type KeysFile = z.infer<typeof KeysFileSchema>;
 
 interface LoadedKey {
-  digest: string;
+  digest: Buffer;
   expiresAt: number | undefined;
   principal: Principal;
 }
@@ -78,7 +78,7 @@ export class FileKeySource {
       );
     }
     this.keys = parsed.data.keys.map((entry) => ({
-      digest: entry.sha256?.toLowerCase() ?? sha256Hex(entry.key as string),
+      digest: entry.sha256 ? Buffer.from(entry.sha256, "hex") : sha256(entry.key as string),
       expiresAt: entry.expiresAt ? Date.parse(entry.expiresAt) : undefined,
       principal: { id: `key:${entry.id}`, tenants: entry.tenants, roles: entry.roles },
     }));
@@ -89,10 +89,10 @@ export class FileKeySource {
   /** `undefined` when no key in the file matches. */
   async check(presented: string): Promise<Verdict | undefined> {
     await this.refresh();
-    const digest = sha256Hex(presented);
+    const digest = sha256(presented);
     let found: LoadedKey | undefined;
     // Every entry is compared, so the time taken does not say which one matched.
-    for (const key of this.keys) if (sameDigest(digest, key.digest) && !found) found = key;
+    for (const key of this.keys) if (sameBytes(digest, key.digest) && !found) found = key;
     if (!found) return undefined;
     if (found.expiresAt !== undefined && found.expiresAt <= Date.now()) {
       return { ok: false, reason: "the API key has expired" };
