@@ -229,7 +229,6 @@ export function rpcClient(
   defaultTimeoutMs = 5_000,
   options: RpcClientOptions = {},
 ): RpcClient {
-  const inbox = inboxOf(nc);
   const maxInFlight = Math.max(1, options.maxBatchesInFlight ?? 4);
   const lanes = new Map<string, Lane>();
   for (const key of options.batched ?? []) {
@@ -248,7 +247,7 @@ export function rpcClient(
     h.set(HEADERS.tenant, ctx.tenant);
     h.set(HEADERS.principal, ctx.principal);
     h.set(HEADERS.requestId, ctx.requestId);
-    const msg = await inbox.request(service, method, JSON.stringify(payload ?? {}), h, timeoutMs);
+    const msg = await inboxOf(nc).request(service, method, JSON.stringify(payload ?? {}), h, timeoutMs);
     const reply = msg.json<RpcReply<T>>();
     if (reply.ok) return reply.data;
     throw AppError.fromBody(reply.error);
@@ -261,17 +260,20 @@ export function rpcClient(
     };
     let replies: RpcReply<unknown>[];
     try {
-      const msg = await inbox.request(
+      const msg = await inboxOf(nc).request(
         service,
         `${BATCH_PREFIX}${method}`,
         JSON.stringify(body),
         undefined,
         timeoutMs,
+        method,
       );
       const reply = msg.json<RpcReply<BatchReply>>();
       if (!reply.ok) {
-        if (reply.error.code !== "payload_too_large") throw AppError.fromBody(reply.error);
-        // The answers together are too large for one message: ask again one by one (reads only).
+        // A replica from before batches answers not_found; answers too large for one message
+        // come back as payload_too_large. Either way: ask again one by one (reads only).
+        const unknown = reply.error.code === "not_found" && reply.error.message.includes(BATCH_PREFIX);
+        if (reply.error.code !== "payload_too_large" && !unknown) throw AppError.fromBody(reply.error);
         await Promise.all(
           calls.map((c) =>
             single(service, method, c.payload, c.ctx, Math.max(1, c.deadline - Date.now())).then(
@@ -282,7 +284,8 @@ export function rpcClient(
         );
         return;
       }
-      replies = reply.data.items;
+      // A malformed answer fails its callers below rather than throwing past them.
+      replies = Array.isArray(reply.data?.items) ? reply.data.items : [];
     } catch (error) {
       for (const c of calls) c.reject(error);
       return;
@@ -344,7 +347,30 @@ export function rpcClient(
       if (!lane) return single<T>(service, method, payload, ctx, timeoutMs);
       return new Promise<T>((resolve, reject) => {
         const deadline = Date.now() + timeoutMs;
-        lane.queue.push({ payload, ctx, deadline, resolve: resolve as (value: unknown) => void, reject });
+        // A batch waits for its most patient caller; each caller gives up at its own deadline.
+        const timer = setTimeout(
+          () =>
+            reject(
+              new AppError(
+                "deadline_exceeded",
+                `the ${service} service did not answer ${method} within ${timeoutMs} ms`,
+              ),
+            ),
+          timeoutMs,
+        );
+        lane.queue.push({
+          payload,
+          ctx,
+          deadline,
+          resolve: (value) => {
+            clearTimeout(timer);
+            resolve(value as T);
+          },
+          reject: (error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        });
         schedule(lane);
       });
     },
@@ -389,6 +415,8 @@ class Inbox {
     nc.subscribe(`${this.prefix}*`, {
       callback: (error, msg) => {
         if (error) {
+          // The subscription is over: later requests get a new inbox.
+          if (inboxes.get(nc) === this) inboxes.delete(nc);
           for (const p of this.pending.values()) p.fail(error);
           this.pending.clear();
           return;
@@ -409,6 +437,8 @@ class Inbox {
     body: string,
     headers: MsgHdrs | undefined,
     timeoutMs: number,
+    /** The method as callers know it, for messages. */
+    named = method,
   ): Promise<Msg> {
     const token = (this.next++).toString(36);
     return new Promise<Msg>((resolve, reject) => {
@@ -417,7 +447,7 @@ class Inbox {
         reject(
           new AppError(
             "deadline_exceeded",
-            `the ${service} service did not answer ${method} within ${timeoutMs} ms`,
+            `the ${service} service did not answer ${named} within ${timeoutMs} ms`,
           ),
         );
       }, timeoutMs);
