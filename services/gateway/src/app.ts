@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { AppError, type Logger } from "@chartly/platform";
+import type { HttpBindings } from "@hono/node-server";
 import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
@@ -59,12 +60,20 @@ export function newApp(options: AppOptions): App {
     const started = performance.now();
     await next();
     const total = (performance.now() - started).toFixed(1);
-    // Set on the answer's own headers: `c.header()` after the handler would make the Node adapter
-    // rebuild the answer as a full web Response and stream it instead of writing it at once.
-    const headers = c.res.headers;
-    headers.set("x-request-id", requestId);
-    headers.set("server-timing", `total;dur=${total}`);
-    headers.set("x-process-time", total);
+    // Straight onto the Node response the adapter writes next, where there is one: `c.header()`
+    // after the handler would rebuild the answer as a web Response and stream it, and even
+    // `c.res.headers` turns its plain headers into a `Headers` object, on every request.
+    const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+    if (outgoing && !outgoing.headersSent) {
+      outgoing.setHeader("x-request-id", requestId);
+      outgoing.setHeader("server-timing", `total;dur=${total}`);
+      outgoing.setHeader("x-process-time", total);
+    } else {
+      const headers = c.res.headers; // requests made in process (tests)
+      headers.set("x-request-id", requestId);
+      headers.set("server-timing", `total;dur=${total}`);
+      headers.set("x-process-time", total);
+    }
   });
   if (options.corsOrigins.length > 0) {
     app.use(

@@ -19,8 +19,8 @@ export interface GatewayEnv {
     tenant?: string;
     /** The access rule of the route, with the path's parameters. */
     access?: { rule: AccessRule; params: string[] } | undefined;
-    /** The client's address, as rate limits and the audit log see it. */
-    clientIp: string;
+    /** The client's address, as rate limits and the audit log see it (worked out when asked). */
+    clientIp: () => string;
   };
 }
 

@@ -128,4 +128,51 @@ describe("push ingest when the gateway is killed", () => {
     await drained();
     expect(await stored()).toEqual({ points: POINTS, series: DEVICES * 3, revised: 0 });
   });
+
+  it("over real HTTP: echoes the request id, times the answer, and answers concurrent reads each their own", async () => {
+    const reader = { authorization: `Bearer ${KEYS.reader}` };
+    const page = (await (
+      await fetch(`${system.url}/api/v1/series?limit=100`, { headers: reader })
+    ).json()) as {
+      items: { id: number; dims: Record<string, string>; measure: string }[];
+    };
+    expect(page.items).toHaveLength(DEVICES * 3);
+
+    // Concurrent reads travel to the aggregator together; each gets its own series, an id of
+    // another tenant or none at all gets its own 404, and the request ids stay apart.
+    const ids = [...page.items.map((s) => s.id), 987_654, ...page.items.map((s) => s.id)];
+    const answers = await Promise.all(
+      ids.map(async (id, i) => {
+        const response = await fetch(`${system.url}/api/v1/series/${id}`, {
+          headers: { ...reader, "x-request-id": `read-${i}` },
+        });
+        return {
+          status: response.status,
+          requestId: response.headers.get("x-request-id"),
+          timing: response.headers.get("server-timing"),
+          body: (await response.json()) as { id?: number; frequency?: string; requestId?: string },
+        };
+      }),
+    );
+    answers.forEach((answer, i) => {
+      expect(answer.requestId).toBe(`read-${i}`);
+      expect(answer.timing).toMatch(/^total;dur=\d+(\.\d)?$/);
+      if (ids[i] === 987_654) {
+        expect(answer.status).toBe(404);
+        expect(answer.body.requestId).toBe(`read-${i}`);
+      } else {
+        expect(answer.status).toBe(200);
+        expect(answer.body).toMatchObject({ id: ids[i], frequency: "1m" });
+      }
+    });
+    const globex = await fetch(`${system.url}/api/v1/series/${ids[0]}`, {
+      headers: { authorization: `Bearer ${KEYS.globexReader}` },
+    });
+    expect(globex.status).toBe(404);
+
+    // The audit log has the pushes, with the client's address.
+    const [audited] = await system.sql<{ ip: string | null }[]>`
+      select ip from audit_log where action = 'ingest.push' order by at desc limit 1`;
+    expect(audited?.ip).toBe("127.0.0.1");
+  });
 });

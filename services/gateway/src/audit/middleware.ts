@@ -28,7 +28,7 @@ export function auditMiddleware(
         target: c.req.path,
         status: c.res.status,
         requestId: c.get("requestId"),
-        ip: c.get("clientIp") || null,
+        ip: c.get("clientIp")?.() || null,
       });
     } catch (error) {
       logger.error({ err: error, requestId: c.get("requestId") }, "cannot record a write in the audit log");

@@ -25,9 +25,16 @@ export function bodySizeLimit(maxBytes: number): MiddlewareHandler<GatewayEnv> {
 
 /** The client's address: the socket's peer, or behind a trusted proxy the last X-Forwarded-For hop. */
 export function clientIp(trustProxy: boolean): MiddlewareHandler<GatewayEnv> {
-  return async (c, next) => {
-    const forwarded = trustProxy ? c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim() : undefined;
-    c.set("clientIp", forwarded || peerAddress(c));
+  return (c, next) => {
+    // Worked out when first asked (rate limits, the audit of a write): most reads never ask.
+    let address: string | undefined;
+    c.set("clientIp", () => {
+      if (address === undefined) {
+        const forwarded = trustProxy ? c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim() : undefined;
+        address = forwarded || peerAddress(c);
+      }
+      return address;
+    });
     return next();
   };
 }
@@ -46,7 +53,7 @@ export function rateLimit(
   limit: number,
 ): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
-    const who = kind === "ip" ? c.get("clientIp") : c.get("principal")?.id;
+    const who = kind === "ip" ? c.get("clientIp")() : c.get("principal")?.id;
     if (!who) return next();
     const decision = await limiter.consume(`${kind}:${who}`, limit);
     if (!decision.allowed) {
