@@ -1,11 +1,13 @@
 /**
  * @module bench/gateway: authenticated `GET /api/v1/series/{id}` through the gateway (credential
- * check, RPC over NATS to the aggregator, an indexed query) under load with autocannon, against a
- * bare Hono "hello" served the same way, in the same run on the same machine. Reports req/s and
- * p50/p99 of both, their ratio, and the gateway's latency at a fixed 1,000 req/s; then the same
- * with rate limits on (two more NATS round trips per request). Fails if any request fails.
+ * check, RPC over NATS to the aggregator, an indexed query) under load with autocannon, reading
+ * `--series` series in turn, against a bare Hono "hello" served the same way, in alternating
+ * rounds of the same run on the same machine. Reports req/s and p50/p99 of each round, the ratio
+ * of the medians, CPU per request by process, how the reads were batched, and the gateway's
+ * latency at a fixed 1,000 req/s; then the same with rate limits on (two more NATS round trips
+ * per request). Fails if any request fails.
  *
- *   npm run bench:gateway -- [--duration 10] [--connections 32] [--rate 1000]
+ *   npm run bench:gateway -- [--duration 10] [--rounds 3] [--series 100] [--connections 32] [--rate 1000]
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -29,11 +31,15 @@ const { values: args } = parseArgs({
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "32" },
     rate: { type: "string", default: "1000" },
+    rounds: { type: "string", default: "3" },
+    series: { type: "string", default: "100" },
   },
 });
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const RATE = Number(args.rate);
+const ROUNDS = Number(args.rounds);
+const SERIES = Number(args.series);
 const READER_KEY = "bench-reader-key-0000000000000000";
 const INGEST_KEY = "bench-ingest-key-0000000000000000";
 
@@ -44,18 +50,35 @@ interface Figures {
   p99: number;
 }
 
+/** One URL, or a base URL and paths that the requests take in turn. */
+type Target = string | { base: string; paths: string[] };
+
 async function load(
   name: string,
-  url: string,
+  target: Target,
   headers: Record<string, string>,
   options: { duration: number; rate?: number },
 ): Promise<Figures & { total: number }> {
+  let next = 0;
   const result = await autocannon({
-    url,
+    url: typeof target === "string" ? target : target.base,
     headers,
     connections: CONNECTIONS,
     duration: options.duration,
     ...(options.rate ? { overallRate: options.rate } : {}),
+    ...(typeof target === "string"
+      ? {}
+      : {
+          requests: [
+            {
+              method: "GET" as const,
+              setupRequest: (request: autocannon.Request) => ({
+                ...request,
+                path: target.paths[next++ % target.paths.length] as string,
+              }),
+            },
+          ],
+        }),
   });
   const failed = result.errors + result.timeouts + result.non2xx;
   if (failed > 0) {
@@ -70,6 +93,27 @@ async function load(
     p99: result.latency.p99,
     total: result.requests.total,
   };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/** Calls of a method answered in batches so far, from a service's Prometheus metrics. */
+async function batchedCalls(metricsUrl: string, method: string): Promise<{ batches: number; calls: number }> {
+  const text = await (await fetch(metricsUrl)).text();
+  const value = (series: string) =>
+    Number(
+      new RegExp(
+        `^chartly_rpc_batch_calls_${series}\\{[^}]*method="${method.replace(".", "\\.")}"[^}]*\\} (\\S+)$`,
+        "m",
+      ).exec(text)?.[1] ?? 0,
+    );
+  return { batches: value("count"), calls: value("sum") };
 }
 
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
@@ -113,23 +157,33 @@ function natsPid(port: number): number | undefined {
   return undefined;
 }
 
-/** CPU time per request of each process while `work` runs. */
-async function cpuPerRequest(
+/** CPU time (µs) each process, and this one (autocannon), spent while `work` ran. */
+async function cpuDuring(
   pids: Record<string, { pid: number | undefined; children?: boolean }>,
   work: () => Promise<Figures & { total: number }>,
-): Promise<{ figures: Figures; perRequest: Record<string, number> }> {
+): Promise<{ figures: Figures & { total: number }; micros: Record<string, number> }> {
   const before = Object.fromEntries(
     Object.entries(pids).map(([name, p]) => [name, cpuSeconds(p.pid, p.children)]),
   );
   const bench = process.cpuUsage();
   const figures = await work();
-  const perRequest: Record<string, number> = {};
+  const micros: Record<string, number> = {};
   for (const [name, p] of Object.entries(pids)) {
-    perRequest[name] = ((cpuSeconds(p.pid, p.children) - (before[name] ?? 0)) * 1e6) / figures.total;
+    micros[name] = (cpuSeconds(p.pid, p.children) - (before[name] ?? 0)) * 1e6;
   }
   const used = process.cpuUsage(bench);
-  perRequest["autocannon (this process)"] = (used.user + used.system) / figures.total;
-  return { figures, perRequest };
+  micros["autocannon (this process)"] = used.user + used.system;
+  return { figures, micros };
+}
+
+/** CPU µs per request by process, summed over measured rounds. */
+function perRequest(measured: { figures: { total: number }; micros: Record<string, number> }[]) {
+  const requests = measured.reduce((sum, m) => sum + m.figures.total, 0);
+  const micros: Record<string, number> = {};
+  for (const m of measured) {
+    for (const [name, value] of Object.entries(m.micros)) micros[name] = (micros[name] ?? 0) + value;
+  }
+  return Object.fromEntries(Object.entries(micros).map(([name, value]) => [name, value / requests]));
 }
 
 const row = (f: Figures) =>
@@ -182,74 +236,114 @@ async function main(): Promise<void> {
       );
       return url;
     };
-    processes.push(launch("aggregator", "services/aggregator/src/main.ts", { ...common, HTTP_PORT: "0" }));
+    const aggregatorPort = await freePort();
+    processes.push(
+      launch("aggregator", "services/aggregator/src/main.ts", {
+        ...common,
+        HTTP_PORT: String(aggregatorPort),
+      }),
+    );
+    const aggregatorMetrics = `http://127.0.0.1:${aggregatorPort}/metrics`;
     const helloPort = await freePort();
     processes.push(launch("hello", "bench/gateway/hello.ts", { HTTP_PORT: String(helloPort) }));
     const hello = `http://127.0.0.1:${helloPort}/hello`;
     await waitFor("the hello server", async () => ((await fetch(hello)).ok ? true : undefined), 30_000, 100);
     const gateway = await gatewayOn("gateway", { RATE_LIMIT_ENABLED: "false" });
 
-    // A series of 500 hourly readings, stored the way devices send them.
-    const readings = Array.from({ length: 500 }, (_, seq) => ({
-      device_id: "bench-1",
-      ts: 1_733_856_000 + seq * 3600,
-      seq,
-      metrics: { temp: 20 + Math.sin(seq / 12) },
-    }));
-    const pushed = await fetch(`${gateway}/api/v1/ingest`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${INGEST_KEY}`, "content-type": "application/json" },
-      body: JSON.stringify(readings),
-    });
-    if (pushed.status !== 202) throw new Error(`ingest answered ${pushed.status}: ${await pushed.text()}`);
+    // SERIES series of 500 hourly readings each, stored the way devices send them; the load
+    // reads them in turn, as dashboards polling many series do.
+    for (let device = 0; device < SERIES; device++) {
+      const readings = Array.from({ length: 500 }, (_, seq) => ({
+        device_id: `bench-${device}`,
+        ts: 1_733_856_000 + seq * 3600,
+        seq,
+        metrics: { temp: 20 + device + Math.sin(seq / 12) },
+      }));
+      const pushed = await fetch(`${gateway}/api/v1/ingest`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${INGEST_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(readings),
+      });
+      if (pushed.status !== 202) throw new Error(`ingest answered ${pushed.status}: ${await pushed.text()}`);
+    }
     const auth = { authorization: `Bearer ${READER_KEY}` };
-    const seriesUrl = await waitFor("the series to be stored", async () => {
-      const page = (await (await fetch(`${gateway}/api/v1/series`, { headers: auth })).json()) as {
-        items: { id: number; count: number }[];
-      };
-      const series = page.items[0];
-      return series && series.count === 500 ? `${gateway}/api/v1/series/${series.id}` : undefined;
-    });
+    const paths = await waitFor(
+      `${SERIES} series to be stored`,
+      async () => {
+        const page = (await (
+          await fetch(`${gateway}/api/v1/series?limit=${SERIES}`, { headers: auth })
+        ).json()) as {
+          items: { id: number; count: number }[];
+        };
+        const complete = page.items.filter((series) => series.count === 500);
+        return complete.length === SERIES
+          ? complete.map((series) => `/api/v1/series/${series.id}`)
+          : undefined;
+      },
+      120_000,
+    );
+    const seriesTarget = { base: gateway, paths };
     // Statistics as autovacuum would have them on a running system, so the plan is the steady one.
     await database.sql`analyze`;
     await database.close();
-    const sample = await fetch(seriesUrl, { headers: auth });
-    console.log(`GET ${new URL(seriesUrl).pathname} → ${sample.status} ${await sample.text()}\n`);
+    const sample = await fetch(`${gateway}${paths[0]}`, { headers: auth });
+    console.log(`GET ${paths[0]} → ${sample.status} ${await sample.text()}\n`);
 
-    // Warm both up (JIT, connection pools, prepared statements), then measure.
+    // Warm both up (JIT, connection pools, caches), then measure in alternating rounds, so a
+    // machine that speeds up or slows down meanwhile weighs on both alike.
     await load("warm-up", hello, {}, { duration: 2 });
-    await load("warm-up", seriesUrl, auth, { duration: 3 });
-    const { figures: bare, perRequest: barePerRequest } = await cpuPerRequest(
-      { "hello server": { pid: processes.find((p) => p.name === "hello")?.child.pid } },
-      () => load("bare Hono GET /hello", hello, {}, { duration: DURATION }),
-    );
+    await load("warm-up", seriesTarget, auth, { duration: 3 });
+    const helloPids = { "hello server": { pid: processes.find((p) => p.name === "hello")?.child.pid } };
     const pids = {
       gateway: { pid: processes.find((p) => p.name === "gateway")?.child.pid },
       aggregator: { pid: processes.find((p) => p.name === "aggregator")?.child.pid },
       "nats-server": { pid: natsPid(nats.port) },
       postgres: { pid: pg.pid(), children: true },
     };
-    const { figures: full, perRequest } = await cpuPerRequest(pids, () =>
-      load("gateway GET /api/v1/series/{id}", seriesUrl, auth, { duration: DURATION }),
-    );
-    const fixed = await load(`gateway at ${RATE} req/s`, seriesUrl, auth, { duration: DURATION, rate: RATE });
+    const batchedBefore = await batchedCalls(aggregatorMetrics, "series.get");
+    const bare: Awaited<ReturnType<typeof cpuDuring>>[] = [];
+    const full: Awaited<ReturnType<typeof cpuDuring>>[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      bare.push(
+        await cpuDuring(helloPids, () =>
+          load(`bare Hono GET /hello, round ${round}`, hello, {}, { duration: DURATION }),
+        ),
+      );
+      full.push(
+        await cpuDuring(pids, () =>
+          load(`gateway GET /api/v1/series/{id}, round ${round}`, seriesTarget, auth, { duration: DURATION }),
+        ),
+      );
+    }
+    const batchedAfter = await batchedCalls(aggregatorMetrics, "series.get");
+    const gatewayRequests = full.reduce((sum, m) => sum + m.figures.total, 0);
+    const fixed = await load(`gateway at ${RATE} req/s`, seriesTarget, auth, {
+      duration: DURATION,
+      rate: RATE,
+    });
 
     const limited = await gatewayOn("gateway-rate-limited", {
       RATE_LIMIT_PER_PRINCIPAL: "100000000",
       RATE_LIMIT_PER_IP: "100000000",
     });
-    const limitedUrl = seriesUrl.replace(gateway, limited);
-    await load("warm-up", limitedUrl, auth, { duration: 3 });
-    const withLimits = await load("gateway, rate limits on", limitedUrl, auth, { duration: DURATION });
-    const fixedWithLimits = await load(`gateway, rate limits on, at ${RATE} req/s`, limitedUrl, auth, {
+    const limitedTarget = { base: limited, paths };
+    await load("warm-up", limitedTarget, auth, { duration: 3 });
+    const withLimits = await load("gateway, rate limits on", limitedTarget, auth, { duration: DURATION });
+    const fixedWithLimits = await load(`gateway, rate limits on, at ${RATE} req/s`, limitedTarget, auth, {
       duration: DURATION,
       rate: RATE,
     });
 
-    for (const figures of [bare, full, fixed, withLimits, fixedWithLimits]) console.log(row(figures));
+    for (let round = 0; round < ROUNDS; round++) {
+      const [b, f] = [bare[round]?.figures, full[round]?.figures] as [Figures, Figures];
+      console.log(row(b));
+      console.log(row(f));
+      console.log(`${"  ratio".padEnd(44)} ${(f.rps / b.rps).toFixed(2)}×`);
+    }
+    for (const figures of [fixed, withLimits, fixedWithLimits]) console.log(row(figures));
     for (const [what, usage] of [
-      ["GET /api/v1/series/{id}", perRequest],
-      ["bare Hono GET /hello", barePerRequest],
+      ["GET /api/v1/series/{id}", perRequest(full)],
+      ["bare Hono GET /hello", perRequest(bare)],
     ] as const) {
       const total = Object.values(usage).reduce((sum, micros) => sum + micros, 0);
       console.log(`\nCPU per request of ${what}, by process (${total.toFixed(0)} µs in all):`);
@@ -257,9 +351,18 @@ async function main(): Promise<void> {
         console.log(`  ${name.padEnd(28)} ${micros.toFixed(0).padStart(5)} µs`);
       }
     }
-    const ratio = full.rps / bare.rps;
+    const batches = batchedAfter.batches - batchedBefore.batches;
+    const inBatches = batchedAfter.calls - batchedBefore.calls;
     console.log(
-      `\ngateway / bare Hono: ${ratio.toFixed(2)}× (target ≥ 0.30×: ${ratio >= 0.3 ? "met" : "NOT met"})`,
+      `\nseries.get calls that travelled in batches: ${((100 * inBatches) / gatewayRequests).toFixed(0)}%, ` +
+        `${(inBatches / Math.max(1, batches)).toFixed(1)} calls per batch on average`,
+    );
+    const bareRps = median(bare.map((m) => m.figures.rps));
+    const fullRps = median(full.map((m) => m.figures.rps));
+    const ratio = fullRps / bareRps;
+    console.log(
+      `gateway / bare Hono (medians of ${ROUNDS} rounds: ${Math.round(fullRps)} / ${Math.round(bareRps)} req/s): ` +
+        `${ratio.toFixed(2)}× (target ≥ 0.30×: ${ratio >= 0.3 ? "met" : "NOT met"})`,
     );
     console.log(
       `p99 at ${RATE} req/s: ${fixed.p99.toFixed(1)} ms (target < 20 ms: ${fixed.p99 < 20 ? "met" : "NOT met"}); ` +

@@ -73,6 +73,16 @@ export function serveRpc(
       })
     : undefined;
 
+  const batchSize = options.metrics
+    ? new Histogram({
+        name: "chartly_rpc_batch_calls",
+        help: "Calls answered together in one batched RPC request, by method.",
+        labelNames: ["method"],
+        buckets: [2, 4, 8, 16, 32, 64],
+        registers: [options.metrics],
+      })
+    : undefined;
+
   const failure = (error: unknown, method: string, ctx: RpcContext): RpcReply<never> => {
     const appError = toAppError(error);
     if (appError.code === "internal") {
@@ -122,6 +132,7 @@ export function serveRpc(
       try {
         const { items } = msg.json<BatchRequest>();
         if (!Array.isArray(items)) throw new AppError("invalid_argument", "a batch carries an items array");
+        batchSize?.observe({ method: inner }, items.length);
         replies = await many(inner, items);
       } catch (error) {
         refused = failure(error, inner, { tenant: "", principal: "", requestId: "" });
