@@ -12,6 +12,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -48,6 +49,7 @@ interface Figures {
   rps: number;
   p50: number;
   p99: number;
+  max: number;
 }
 
 /** One URL, or a base URL and paths that the requests take in turn. */
@@ -82,8 +84,64 @@ async function load(
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    max: result.latency.max,
     total: result.requests.total,
   };
+}
+
+/**
+ * An open-loop load at `rate` requests a second, evenly spaced, over at most CONNECTIONS
+ * keep-alive connections (wrk2's way): each request has a scheduled time, and its latency counts
+ * from then, so a stalled server is charged for the requests it kept waiting. (autocannon's
+ * `overallRate` instead lets each connection send its share of a second back to back and then
+ * pause, so a "1,000 req/s" run is bursts at full speed.)
+ */
+async function paced(
+  name: string,
+  target: Target,
+  headers: Record<string, string>,
+  options: { duration: number; rate: number },
+): Promise<Figures & { total: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const base = new URL(typeof target === "string" ? target : target.base);
+  const paths = typeof target === "string" ? [base.pathname] : target.paths;
+  const latencies: number[] = [];
+  let failed = 0;
+  const send = (path: string, scheduled: number) =>
+    new Promise<void>((resolve) => {
+      const req = http.get({ agent, host: base.hostname, port: base.port, path, headers }, (res) => {
+        res.resume();
+        res.on("end", () => {
+          if (res.statusCode === 200) latencies.push(performance.now() - scheduled);
+          else failed++;
+          resolve();
+        });
+      });
+      req.on("error", () => {
+        failed++;
+        resolve();
+      });
+    });
+  const interval = 1000 / options.rate;
+  const count = Math.round(options.rate * options.duration);
+  const started = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < count; ) {
+    const now = performance.now();
+    // Everything due by now goes, each with its own scheduled time.
+    for (; i < count && started + i * interval <= now; i++) {
+      inflight.push(send(paths[i % paths.length] as string, started + i * interval));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(inflight);
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  if (failed > 0) throw new Error(`${name}: ${failed} of ${count} requests failed`);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
+  return { name, rps: count / elapsed, p50: at(0.5), p99: at(0.99), max: at(1), total: count };
 }
 
 const median = (values: number[]): number => {
@@ -178,7 +236,7 @@ function perRequest(measured: { figures: { total: number }; micros: Record<strin
 }
 
 const row = (f: Figures) =>
-  `${f.name.padEnd(44)} ${Math.round(f.rps).toLocaleString("en-US").padStart(8)} req/s   p50 ${f.p50.toFixed(1).padStart(5)} ms   p99 ${f.p99.toFixed(1).padStart(5)} ms`;
+  `${f.name.padEnd(54)} ${Math.round(f.rps).toLocaleString("en-US").padStart(8)} req/s   p50 ${f.p50.toFixed(1).padStart(5)} ms   p99 ${f.p99.toFixed(1).padStart(5)} ms   max ${f.max.toFixed(0).padStart(4)} ms`;
 
 async function main(): Promise<void> {
   console.log(
@@ -308,7 +366,17 @@ async function main(): Promise<void> {
     }
     const batchedAfter = await batchedCalls(aggregatorMetrics, "series.get");
     const gatewayRequests = full.reduce((sum, m) => sum + m.figures.total, 0);
-    const fixed = await load(`gateway at ${RATE} req/s`, seriesTarget, auth, {
+    // The same pace against the bare "hello": what the machine and this client add to a tail.
+    const fixedBare = await paced(
+      `bare Hono at ${RATE} req/s, evenly spaced`,
+      hello,
+      {},
+      {
+        duration: DURATION,
+        rate: RATE,
+      },
+    );
+    const fixed = await paced(`gateway at ${RATE} req/s, evenly spaced`, seriesTarget, auth, {
       duration: DURATION,
       rate: RATE,
     });
@@ -320,18 +388,23 @@ async function main(): Promise<void> {
     const limitedTarget = { base: limited, paths };
     await load("warm-up", limitedTarget, auth, { duration: 3 });
     const withLimits = await load("gateway, rate limits on", limitedTarget, auth, { duration: DURATION });
-    const fixedWithLimits = await load(`gateway, rate limits on, at ${RATE} req/s`, limitedTarget, auth, {
-      duration: DURATION,
-      rate: RATE,
-    });
+    const fixedWithLimits = await paced(
+      `gateway, rate limits on, at ${RATE} req/s, evenly spaced`,
+      limitedTarget,
+      auth,
+      {
+        duration: DURATION,
+        rate: RATE,
+      },
+    );
 
     for (let round = 0; round < ROUNDS; round++) {
       const [b, f] = [bare[round]?.figures, full[round]?.figures] as [Figures, Figures];
       console.log(row(b));
       console.log(row(f));
-      console.log(`${"  ratio".padEnd(44)} ${(f.rps / b.rps).toFixed(2)}×`);
+      console.log(`${"  ratio".padEnd(54)} ${(f.rps / b.rps).toFixed(2)}×`);
     }
-    for (const figures of [fixed, withLimits, fixedWithLimits]) console.log(row(figures));
+    for (const figures of [fixedBare, fixed, withLimits, fixedWithLimits]) console.log(row(figures));
     for (const [what, usage] of [
       ["GET /api/v1/series/{id}", perRequest(full)],
       ["bare Hono GET /hello", perRequest(bare)],
