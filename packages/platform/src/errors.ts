@@ -24,9 +24,14 @@ export class AppError extends Error {
   }
 
   /** Rebuilds an error received from another process. */
-  static fromBody(body: ErrorBody): AppError {
-    const code = body.code in ERROR_STATUS ? body.code : "internal";
-    return new AppError(code, body.message, body.details);
+  /** The error another service answered; anything malformed becomes `internal`, never a throw. */
+  static fromBody(body: ErrorBody | undefined): AppError {
+    if (typeof body !== "object" || body === null || typeof body.code !== "string") {
+      return new AppError("internal", "a service answered an error without a code");
+    }
+    const code = Object.hasOwn(ERROR_STATUS, body.code) ? body.code : "internal";
+    const message = typeof body.message === "string" ? body.message : "no message";
+    return new AppError(code, message, body.details);
   }
 
   static notFound(what: string): AppError {

@@ -4,7 +4,7 @@
  * number of replicas share the load. Replies are `{ok:true,data}` or `{ok:false,error}` with a
  * code from the closed set; the caller gets the data or an AppError with the same code.
  */
-import { HEADERS, type RpcReply, rpcSubject, type ServiceName } from "@chartly/contracts";
+import { type ErrorBody, HEADERS, type RpcReply, rpcSubject, type ServiceName } from "@chartly/contracts";
 import {
   createInbox,
   type Msg,
@@ -38,6 +38,12 @@ export type RpcOutcome = { ok: true; data: unknown } | { ok: false; error: unkno
 export type RpcBatchHandler = (items: RpcBatchItem[]) => Promise<RpcOutcome[]>;
 
 export interface RpcServer {
+  /**
+   * Settles once the NATS server knows of the subscription: a request sent from another
+   * connection before then is not delivered (and, if something else listens on its subject, not
+   * refused either), so a service says it is ready only after this.
+   */
+  ready: Promise<void>;
   /** Stops taking requests and waits for those being handled. */
   drain(): Promise<void>;
 }
@@ -104,21 +110,49 @@ export function serveRpc(
     }
   };
 
-  const many = async (method: string, items: RpcBatchItem[]): Promise<RpcReply<unknown>[]> => {
-    const batch = options.batchHandlers?.[method];
-    if (!batch) return Promise.all(items.map((item) => one(method, item.payload, item.ctx)));
-    let outcomes: RpcOutcome[];
-    try {
-      outcomes = await batch(items);
-    } catch (error) {
-      return items.map((item) => failure(error, method, item.ctx));
-    }
-    return items.map((item, i) => {
-      const outcome = outcomes[i];
-      if (!outcome)
-        return failure(new Error(`batch handler of ${method} left item ${i} unanswered`), method, item.ctx);
-      return outcome.ok ? outcome : failure(outcome.error, method, item.ctx);
+  const many = async (method: string, asked: unknown[]): Promise<RpcReply<unknown>[]> => {
+    // A malformed item fails alone; the others are answered.
+    const replies: RpcReply<unknown>[] = new Array(asked.length);
+    const items: RpcBatchItem[] = [];
+    const positions: number[] = [];
+    asked.forEach((item, i) => {
+      if (isBatchItem(item)) {
+        items.push({ payload: item.payload ?? {}, ctx: item.ctx });
+        positions.push(i);
+      } else {
+        replies[i] = failure(
+          new AppError("invalid_argument", `item ${i} of a batch lacks a context of three strings`, [
+            { path: `/items/${i}/ctx`, message: "expected { tenant, principal, requestId } strings" },
+          ]),
+          method,
+          NO_CONTEXT,
+        );
+      }
     });
+    const batch = options.batchHandlers?.[method];
+    let answers: RpcReply<unknown>[];
+    if (!batch) {
+      answers = await Promise.all(items.map((item) => one(method, item.payload, item.ctx)));
+    } else {
+      let outcomes: RpcOutcome[] | undefined;
+      let thrown: unknown;
+      try {
+        outcomes = items.length > 0 ? await batch(items) : [];
+      } catch (error) {
+        thrown = error;
+      }
+      answers = items.map((item, i) => {
+        if (!outcomes) return failure(thrown, method, item.ctx);
+        const outcome = outcomes[i];
+        if (!outcome)
+          return failure(new Error(`batch handler of ${method} left item ${i} unanswered`), method, item.ctx);
+        return outcome.ok ? outcome : failure(outcome.error, method, item.ctx);
+      });
+    }
+    answers.forEach((answer, i) => {
+      replies[positions[i] as number] = answer;
+    });
+    return replies;
   };
 
   const handle = async (msg: Msg): Promise<void> => {
@@ -130,12 +164,12 @@ export function serveRpc(
       let replies: RpcReply<unknown>[] | undefined;
       let refused: RpcReply<never> | undefined;
       try {
-        const { items } = msg.json<BatchRequest>();
+        const items = msg.json<{ items?: unknown } | null>()?.items;
         if (!Array.isArray(items)) throw new AppError("invalid_argument", "a batch carries an items array");
         batchSize?.observe({ method: inner }, items.length);
         replies = await many(inner, items);
       } catch (error) {
-        refused = failure(error, inner, { tenant: "", principal: "", requestId: "" });
+        refused = failure(error, inner, NO_CONTEXT);
       }
       for (const reply of replies ?? []) {
         duration?.observe(
@@ -146,16 +180,12 @@ export function serveRpc(
       body = JSON.stringify(
         refused ?? ({ ok: true, data: { items: replies ?? [] } } satisfies RpcReply<BatchReply>),
       );
-      if (Buffer.byteLength(body) > (nc.info?.max_payload ?? 1_048_576)) {
+      if (tooLarge(body)) {
         body = JSON.stringify(
           failure(
             new AppError("payload_too_large", `the answers of a batch of ${inner} exceed one message`),
             inner,
-            {
-              tenant: "",
-              principal: "",
-              requestId: "",
-            },
+            NO_CONTEXT,
           ),
         );
       }
@@ -172,8 +202,26 @@ export function serveRpc(
         (performance.now() - started) / 1000,
       );
       body = JSON.stringify(reply);
+      if (tooLarge(body)) {
+        body = JSON.stringify(
+          failure(
+            new AppError("payload_too_large", `the answer of ${method} exceeds one message`),
+            method,
+            ctx,
+          ),
+        );
+      }
     }
     if (msg.reply) msg.respond(body);
+  };
+
+  /**
+   * The server refuses a message over its max_payload, and the caller would wait out its
+   * deadline. (A UTF-16 unit takes at most three bytes, so short bodies are not measured.)
+   */
+  const tooLarge = (body: string) => {
+    const max = nc.info?.max_payload ?? 1_048_576;
+    return body.length * 3 > max && Buffer.byteLength(body) > max;
   };
 
   const sub = nc.subscribe(`${prefix}>`, {
@@ -191,11 +239,22 @@ export function serveRpc(
   });
 
   return {
+    ready: nc.flush(),
     async drain() {
       await sub.drain();
       await Promise.allSettled([...inflight]);
     },
   };
+}
+
+const NO_CONTEXT: RpcContext = { tenant: "", principal: "", requestId: "" };
+
+function isBatchItem(item: unknown): item is RpcBatchItem {
+  if (typeof item !== "object" || item === null) return false;
+  const ctx = (item as { ctx?: unknown }).ctx;
+  if (typeof ctx !== "object" || ctx === null) return false;
+  const { tenant, principal, requestId } = ctx as Record<string, unknown>;
+  return typeof tenant === "string" && typeof principal === "string" && typeof requestId === "string";
 }
 
 function contextOf(msg: Msg): RpcContext {
@@ -259,9 +318,9 @@ export function rpcClient(
     h.set(HEADERS.principal, ctx.principal);
     h.set(HEADERS.requestId, ctx.requestId);
     const msg = await inboxOf(nc).request(service, method, JSON.stringify(payload ?? {}), h, timeoutMs);
-    const reply = msg.json<RpcReply<T>>();
-    if (reply.ok) return reply.data;
-    throw AppError.fromBody(reply.error);
+    const reply = msg.json<RpcReply<T> | null>();
+    if (reply?.ok === true) return reply.data;
+    throw AppError.fromBody(reply?.ok === false ? reply.error : undefined);
   };
 
   const sendBatch = async (lane: Lane, calls: Queued[], timeoutMs: number): Promise<void> => {
@@ -279,8 +338,9 @@ export function rpcClient(
         timeoutMs,
         method,
       );
-      const reply = msg.json<RpcReply<BatchReply>>();
-      if (!reply.ok) {
+      const reply = msg.json<RpcReply<BatchReply> | null>();
+      if (reply?.ok !== true) {
+        if (reply?.ok !== false) throw AppError.fromBody(undefined);
         // A replica from before batches answers not_found; answers too large for one message
         // come back as payload_too_large. Either way: ask again one by one (reads only).
         const unknown = reply.error.code === "not_found" && reply.error.message.includes(BATCH_PREFIX);
@@ -302,10 +362,13 @@ export function rpcClient(
       return;
     }
     calls.forEach((c, i) => {
-      const reply = replies[i];
-      if (!reply) c.reject(new AppError("internal", `${service} answered a batch of ${calls.length} short`));
-      else if (reply.ok) c.resolve(reply.data);
-      else c.reject(AppError.fromBody(reply.error));
+      const reply: unknown = replies[i];
+      if (typeof reply !== "object" || reply === null) {
+        c.reject(
+          new AppError("internal", `${service} answered item ${i} of a batch of ${calls.length} malformed`),
+        );
+      } else if ((reply as RpcReply<unknown>).ok === true) c.resolve((reply as { data: unknown }).data);
+      else c.reject(AppError.fromBody((reply as { error?: ErrorBody }).error));
     });
   };
 
@@ -339,10 +402,13 @@ export function rpcClient(
         ? single(lane.service, lane.method, lone.payload, lone.ctx, timeoutMs).then(lone.resolve, lone.reject)
         : sendBatch(lane, chunk, timeoutMs);
       lane.inFlight++;
-      void sent.finally(() => {
-        lane.inFlight--;
-        schedule(lane);
-      });
+      // Callers hear of every failure through their own promises; this one only frees the slot.
+      void sent
+        .catch(() => undefined)
+        .finally(() => {
+          lane.inFlight--;
+          schedule(lane);
+        });
     }
   };
 
@@ -423,23 +489,31 @@ class Inbox {
 
   constructor(private readonly nc: NatsConnection) {
     this.prefix = `${createInbox()}.`;
-    nc.subscribe(`${this.prefix}*`, {
+    const sub = nc.subscribe(`${this.prefix}*`, {
       callback: (error, msg) => {
         if (error) {
-          // The subscription is over: later requests get a new inbox.
-          if (inboxes.get(nc) === this) inboxes.delete(nc);
-          for (const p of this.pending.values()) p.fail(error);
-          this.pending.clear();
+          this.close(error);
           return;
         }
-        const p = this.pending.get(msg.subject.slice(this.prefix.length));
+        const token = msg.subject.slice(this.prefix.length);
+        const p = this.pending.get(token);
         if (!p) return; // answered after its deadline
-        this.pending.delete(msg.subject.slice(this.prefix.length));
+        this.pending.delete(token);
         // An empty message with status 503 is the server saying nobody serves the subject.
         if (msg.data.length === 0 && msg.headers?.code === 503) p.noResponders();
         else p.answer(msg);
       },
     });
+    // Closing or draining the connection ends the subscription without calling back: whoever
+    // waits hears at once rather than at its deadline.
+    void sub.closed.then((cause) => this.close(cause ?? new Error("the NATS connection closed")));
+  }
+
+  /** The subscription is over: what waits fails, and later requests get a new inbox. */
+  private close(cause: Error): void {
+    if (inboxes.get(this.nc) === this) inboxes.delete(this.nc);
+    for (const p of this.pending.values()) p.fail(cause);
+    this.pending.clear();
   }
 
   request(
@@ -499,6 +573,9 @@ const inboxes = new WeakMap<NatsConnection, Inbox>();
 function inboxOf(nc: NatsConnection): Inbox {
   const known = inboxes.get(nc);
   if (known) return known;
+  if (nc.isClosed() || nc.isDraining()) {
+    throw new AppError("unavailable", "the connection to NATS is closed");
+  }
   const inbox = new Inbox(nc);
   inboxes.set(nc, inbox);
   return inbox;

@@ -459,3 +459,155 @@ describe("batched RPC", () => {
     }
   });
 });
+
+describe("RPC when the connection or the answers go wrong", () => {
+  let server: NatsServer;
+  let nc: NatsConnection;
+  let releaseHold: () => void = () => undefined;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+    const served = serveRpc(
+      nc,
+      "coordinator",
+      {
+        echo: (payload, context) => ({ payload, context }),
+        hold: () =>
+          new Promise((resolve) => {
+            releaseHold = () => resolve("released");
+          }),
+        huge: () => "x".repeat(2 * 1_048_576),
+      },
+      {
+        logger,
+        batchHandlers: {
+          echo: async (items) =>
+            items.map((item) => ({ ok: true, data: { payload: item.payload, context: item.ctx } })),
+        },
+      },
+    );
+    await served.ready;
+  });
+  afterAll(async () => {
+    releaseHold();
+    await nc.close();
+    await server.stop();
+  });
+
+  it("fails waiting callers at once, not at their deadline, when their connection closes", async () => {
+    const caller = await connect({ servers: server.url });
+    const rpc = rpcClient(caller, 60_000, { batched: ["coordinator:hold"] });
+    const waiting = outcomes([
+      rpc.call("coordinator", "hold", {}, ctxOf(0)),
+      rpc.call("coordinator", "hold", {}, ctxOf(1)),
+      rpcClient(caller, 60_000).call("coordinator", "hold", {}, ctxOf(2)),
+    ]);
+    await caller.flush();
+    await caller.close();
+
+    // Far inside the 60 s deadline: the test would time out waiting for it.
+    expect(await waiting).toEqual(
+      [0, 1, 2].map(() => ({ error: expect.objectContaining({ code: "unavailable" }) })),
+    );
+    expect(await outcomes([rpc.call("coordinator", "echo", {}, ctxOf(3))])).toEqual([
+      {
+        error: expect.objectContaining({ code: "unavailable", message: "the connection to NATS is closed" }),
+      },
+    ]);
+    releaseHold();
+  });
+
+  it("answers an answer too large for one message with payload_too_large, not silence", async () => {
+    const results = await outcomes([rpcClient(nc, 60_000).call("coordinator", "huge", {}, ctxOf(0))]);
+
+    expect(results).toEqual([{ error: expect.objectContaining({ code: "payload_too_large", status: 413 }) }]);
+  });
+
+  it("answers the well-formed items of a batch and refuses each malformed one by its index", async () => {
+    const good = { payload: { n: 1 }, ctx: ctxOf(1) };
+    const msg = await nc.request(
+      "chartly.rpc.coordinator.$batch.echo",
+      JSON.stringify({
+        items: [good, { payload: {} }, 5, { ctx: { tenant: 1, principal: "p", requestId: "r" } }, good],
+      }),
+      { timeout: 5_000 },
+    );
+    const reply = msg.json<{
+      ok: true;
+      data: { items: { ok: boolean; data?: unknown; error?: { code: string; message: string } }[] };
+    }>();
+
+    expect(reply.ok).toBe(true);
+    const answered = { ok: true, data: { payload: { n: 1 }, context: ctxOf(1) } };
+    const refused = (i: number) => ({
+      ok: false,
+      error: expect.objectContaining({
+        code: "invalid_argument",
+        message: `item ${i} of a batch lacks a context of three strings`,
+      }),
+    });
+    expect(reply.data.items).toEqual([answered, refused(1), refused(2), refused(3), answered]);
+  });
+
+  it("fails only the callers whose part of a batch's answer is malformed, and nothing is left unhandled", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    const fake = nc.subscribe("chartly.rpc.gateway.$batch.odd", {
+      callback: (_error, msg) => {
+        msg.respond(
+          JSON.stringify({
+            ok: true,
+            data: {
+              items: [{ ok: false }, 5, { ok: false, error: { code: "toString" } }, { ok: true, data: 4 }],
+            },
+          }),
+        );
+      },
+    });
+    try {
+      const rpc = rpcClient(nc, 5_000, { batched: ["gateway:odd"] });
+      const results = await outcomes([0, 1, 2, 3].map((i) => rpc.call("gateway", "odd", {}, ctxOf(i))));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+
+      expect(results).toEqual([
+        {
+          error: expect.objectContaining({
+            code: "internal",
+            message: "a service answered an error without a code",
+          }),
+        },
+        {
+          error: expect.objectContaining({ code: "internal", message: expect.stringContaining("malformed") }),
+        },
+        { error: expect.objectContaining({ code: "internal" }) },
+        { value: 4 },
+      ]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      fake.unsubscribe();
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  it("is ready for callers on other connections once ready settles, though others listen on its subjects", async () => {
+    const serving = await connect({ servers: server.url });
+    const caller = await connect({ servers: server.url });
+    // A listener on the same subject keeps the server from answering "no responders": a request
+    // sent before the service's subscription arrived would be lost, not refused.
+    const spy = caller.subscribe("chartly.rpc.reporter.>", { callback: () => undefined });
+    try {
+      await caller.flush();
+      const served = serveRpc(serving, "reporter", { ping: () => "pong" }, { logger });
+      await served.ready;
+
+      expect(await rpcClient(caller, 5_000).call("reporter", "ping", {}, ctxOf(0))).toBe("pong");
+      await served.drain();
+    } finally {
+      spy.unsubscribe();
+      await serving.close();
+      await caller.close();
+    }
+  });
+});

@@ -59,15 +59,20 @@ async function getSeriesBatch(
       outcomes[index] = { ok: false, error };
     }
   });
+  // One tenant's failed query fails its own callers only.
   await Promise.all(
     [...byTenant].map(async ([tenant, asked]) => {
       const ids = [...new Set(asked.map((a) => a.id))];
-      const found = await getSeriesMany(sql, tenant, ids, { withFrequency: true, frequencies });
-      for (const { index, id } of asked) {
-        const series = found.get(id);
-        outcomes[index] = series
-          ? { ok: true, data: series }
-          : { ok: false, error: AppError.notFound(`series ${id}`) };
+      try {
+        const found = await getSeriesMany(sql, tenant, ids, { withFrequency: true, frequencies });
+        for (const { index, id } of asked) {
+          const series = found.get(id);
+          outcomes[index] = series
+            ? { ok: true, data: series }
+            : { ok: false, error: AppError.notFound(`series ${id}`) };
+        }
+      } catch (error) {
+        for (const { index } of asked) outcomes[index] = { ok: false, error };
       }
     }),
   );
@@ -215,6 +220,7 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
   // then the database closes, then NATS drains.
   shutdown.add("ingest", () => Promise.all([ingest.stop(), runEvents.stop()]));
   shutdown.add("rpc", () => rpc.drain());
+  await rpc.ready;
   logger.info("aggregator ready");
   return { runtime, stop: () => shutdown.stop() };
 }

@@ -186,6 +186,7 @@ export async function startCoordinator(config: Config): Promise<Coordinator> {
   shutdown.add("rpc", () => server.drain());
   // Steps run in reverse: leadership is given up first, so a follower takes over at once.
   shutdown.add("leadership", () => lease.release());
+  await server.ready;
   logger.info("coordinator ready");
   return { runtime, lease, stop: () => shutdown.stop() };
 }

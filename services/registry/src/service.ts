@@ -143,6 +143,7 @@ export async function startRegistry(config: Config): Promise<Registry> {
     { logger, metrics: runtime.metrics },
   );
   shutdown.add("rpc", () => rpc.drain());
+  await rpc.ready;
   logger.info({ dir }, "registry ready");
   return { runtime, reload, stop: () => shutdown.stop() };
 }

@@ -41,6 +41,7 @@ export async function startReporter(config: Config): Promise<Reporter> {
     { logger, metrics: runtime.metrics },
   );
   shutdown.add("rpc", () => rpc.drain());
+  await rpc.ready;
   logger.info("reporter ready");
   return { runtime, stop: () => shutdown.stop() };
 }

@@ -112,7 +112,7 @@ export async function getSeriesMany(
     const latest = await sql<
       { id: string; first_ts: Date | null; last_ts: Date | null; obs_count: string; latest: string[] }[]
     >`select id, first_ts, last_ts, obs_count, ${LATEST(sql)} as latest
-      from series s where id = any(${uncached}::bigint[])`;
+      from series s where tenant_id = ${tenant} and id = any(${uncached}::bigint[])`;
     for (const row of latest) {
       const frequency = inferFrequency(row.latest.map(Number));
       frequencies.set(

@@ -15,9 +15,12 @@ export function auditMiddleware(
   defaultTenant: string,
 ): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
+    if (READS.has(c.req.method)) return next();
+    // Read while the socket is open: a client that hangs up mid-write still leaves its address.
+    const ip = c.get("clientIp")?.() || null;
     await next();
     const principal = c.get("principal");
-    if (READS.has(c.req.method) || !principal) return;
+    if (!principal) return;
     const access = c.get("access");
     try {
       await audit.record({
@@ -28,7 +31,7 @@ export function auditMiddleware(
         target: c.req.path,
         status: c.res.status,
         requestId: c.get("requestId"),
-        ip: c.get("clientIp")?.() || null,
+        ip,
       });
     } catch (error) {
       logger.error({ err: error, requestId: c.get("requestId") }, "cannot record a write in the audit log");
