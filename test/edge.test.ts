@@ -297,9 +297,13 @@ describe("edge drones over HTTP", () => {
       async () => (pagesServed("edge-offline") > PAGES ? true : undefined),
       30_000,
     );
+    let lastSeen: Outbox | undefined;
     const offline = await waitFor("the outbox to hold the run's outcome", async () => {
       const { outbox } = await droneHealth(drone);
+      lastSeen = outbox;
       return outbox.lastError && outbox.pending > 0 ? outbox : undefined;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; the outbox last showed ${JSON.stringify(lastSeen)}\n${logs()}`);
     });
     expect(offline.pending).toBeGreaterThan(PAGES);
     expect(offline.lastError).toContain("did not answer");
