@@ -31,6 +31,8 @@ export interface RuntimeOptions {
   app?: Hono<GatewayLikeEnv>;
   /** False when the app answers /health itself. */
   liveness?: boolean;
+  /** The registry to serve on /metrics, when the app made one first; else a new one. */
+  metrics?: Registry;
 }
 
 export interface Runtime {
@@ -49,7 +51,7 @@ export interface Runtime {
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const instance = options.instanceId ?? defaultInstanceId();
   const logger = createLogger(options.service, options.logLevel, instance);
-  const metrics = createMetricsRegistry(options.service);
+  const metrics = options.metrics ?? createMetricsRegistry(options.service);
   const shutdown = new Shutdown(logger);
   const started = Date.now();
   const version = options.version ?? process.env.npm_package_version ?? "0.1.0";

@@ -10,6 +10,8 @@ import type { HttpBindings } from "@hono/node-server";
 import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
+import { routePath } from "hono/route";
+import { Histogram, type Registry } from "prom-client";
 import { auditMiddleware } from "./audit/middleware.js";
 import type { AuditLog } from "./audit/store.js";
 import type { Authenticator } from "./auth/authenticate.js";
@@ -31,6 +33,8 @@ export interface AppOptions {
   trustProxy: boolean;
   /** Absent when rate limits are off. */
   rateLimits?: { limiter: RateLimiter; perIp: number; perPrincipal: number } | undefined;
+  /** Where request metrics go (the registry `/metrics` serves); none are kept without one. */
+  metrics?: Registry | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -52,6 +56,16 @@ export function newApp(options: AppOptions): App {
     },
   });
 
+  const requests = options.metrics
+    ? new Histogram({
+        name: "chartly_http_request_duration_seconds",
+        help: "Time from a request's arrival to its answer's headers (an event stream's first byte), by method, route and status.",
+        labelNames: ["method", "route", "status"],
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+        registers: [options.metrics],
+      })
+    : undefined;
+
   app.use("*", async (c, next) => {
     const given = c.req.header("x-request-id");
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
@@ -59,7 +73,14 @@ export function newApp(options: AppOptions): App {
     c.set("rpcContext", { tenant: "", principal: "anonymous", requestId });
     const started = performance.now();
     await next();
-    const total = (performance.now() - started).toFixed(1);
+    const elapsed = performance.now() - started;
+    const total = elapsed.toFixed(1);
+    // The route as declared (`/api/v1/series/:id`), not the path, so the label set stays small;
+    // a request no route matched is counted under the last middleware that saw it.
+    requests?.observe(
+      { method: c.req.method, route: routePath(c, -1), status: c.res.status },
+      elapsed / 1000,
+    );
     // Straight onto the Node response the adapter writes next, where there is one: `c.header()`
     // after the handler would rebuild the answer as a web Response and stream it, and even
     // `c.res.headers` turns its plain headers into a `Headers` object, on every request.

@@ -4,6 +4,7 @@ import { createDatabase, waitForDatabase } from "@chartly/db";
 import {
   AppError,
   createLogger,
+  createMetricsRegistry,
   ensureStreams,
   type Logger,
   type RpcClient,
@@ -13,6 +14,7 @@ import {
 } from "@chartly/platform";
 import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
 import type { Sql } from "postgres";
+import type { Registry } from "prom-client";
 import { type App, newApp } from "./app.js";
 import { AuditLog } from "./audit/store.js";
 import { Authenticator } from "./auth/authenticate.js";
@@ -78,6 +80,8 @@ export interface GatewayIo {
   limiter?: RateLimiter | undefined;
   /** The drone API's broker; absent (the API answers 503) without DRONE_LEASE_SECRET. */
   droneBroker?: (() => DroneBroker) | undefined;
+  /** The registry `/metrics` serves; request metrics are kept in it. */
+  metrics?: Registry | undefined;
 }
 
 /** Builds the whole app: credential sources, middleware and every route. */
@@ -153,6 +157,7 @@ export async function createApp(
           perPrincipal: config.RATE_LIMIT_PER_PRINCIPAL,
         }
       : undefined,
+    metrics: io.metrics,
   });
 
   registerHealthRoute(app, deps, self);
@@ -217,6 +222,8 @@ export async function startGateway(config: Config): Promise<Gateway> {
     : undefined;
   // Same settings as the runtime's logger, which exists only once NATS is connected.
   const bootLogger = createLogger("gateway", config.LOG_LEVEL, config.INSTANCE_ID);
+  // Made before the app, which keeps its request metrics in it; the runtime serves it.
+  const metrics = createMetricsRegistry("gateway");
   const io: GatewayIo = {
     sql: database.sql,
     rpc,
@@ -225,6 +232,7 @@ export async function startGateway(config: Config): Promise<Gateway> {
       return js;
     },
     logger: bootLogger,
+    metrics,
     limiter: lateLimiter,
     closing: closing.signal,
     droneBroker: config.DRONE_LEASE_SECRET
@@ -245,6 +253,7 @@ export async function startGateway(config: Config): Promise<Gateway> {
     logLevel: config.LOG_LEVEL,
     instanceId: config.INSTANCE_ID,
     app,
+    metrics,
     liveness: false,
   });
   const started = runtime;

@@ -170,6 +170,24 @@ describe("push ingest when the gateway is killed", () => {
     });
     expect(globex.status).toBe(404);
 
+    // Each answer is counted under its route as declared and its status.
+    const metrics = await (await fetch(`${system.url}/metrics`)).text();
+    const count = (route: string, status: number) => {
+      const line = metrics
+        .split("\n")
+        .find(
+          (l) =>
+            l.startsWith("chartly_http_request_duration_seconds_count{") &&
+            l.includes('method="GET"') &&
+            l.includes(`route="${route}"`) &&
+            l.includes(`status="${status}"`),
+        );
+      return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+    };
+    expect(count("/api/v1/series/:id", 200)).toBe(ids.length - 1);
+    expect(count("/api/v1/series/:id", 404)).toBe(2);
+    expect(count("/api/v1/series", 200)).toBeGreaterThanOrEqual(1);
+
     // The audit log has the pushes, with the client's address.
     const [audited] = await system.sql<{ ip: string | null }[]>`
       select ip from audit_log where action = 'ingest.push' order by at desc limit 1`;
