@@ -1,5 +1,6 @@
 /** @module What every Chartly process needs: config, logs, NATS, RPC, ops HTTP, shutdown. */
 export * from "./config.js";
+export * from "./cpus.js";
 export * from "./errors.js";
 export * from "./jetstream.js";
 export * from "./logger.js";

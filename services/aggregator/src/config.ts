@@ -1,7 +1,6 @@
 /** @module The aggregator's environment. */
-import { availableParallelism } from "node:os";
 import { FORECAST_REQUEST_DEADLINE_MS, parseDuration } from "@chartly/contracts";
-import { baseConfigShape, loadConfig as load } from "@chartly/platform";
+import { baseConfigShape, loadConfig as load, usableCpus } from "@chartly/platform";
 import { z } from "zod";
 
 export const ConfigSchema = z.object({
@@ -26,8 +25,11 @@ export const ConfigSchema = z.object({
   ROLLUP_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
   /** How often retention runs. */
   RETENTION_INTERVAL_MS: z.coerce.number().int().positive().default(3_600_000),
-  /** Worker threads that fit forecasts (the fits run at once); one per core by default. */
-  FORECAST_WORKERS: z.coerce.number().int().positive().default(availableParallelism()),
+  /**
+   * Worker threads that fit forecasts (the fits run at once); by default one per CPU the process
+   * may use, a container's CPU limit included.
+   */
+  FORECAST_WORKERS: z.coerce.number().int().positive().default(usableCpus()),
   /** The latest points of a series a forecast trains on. */
   FORECAST_MAX_POINTS: z.coerce.number().int().min(10).default(5_000),
   /** An on-demand forecast whose fit takes longer is stopped and fails; the gateway waits a little longer. */
