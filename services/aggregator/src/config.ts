@@ -45,6 +45,8 @@ export const ConfigSchema = z.object({
   FORECAST_ACK_WAIT_MS: z.coerce.number().int().min(3_000).default(30_000),
   /** How often the clock of recurring forecasts looks for due slots. */
   FORECAST_CLOCK_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+  /** Forecast specs one tenant may have at once; creating one more answers 409. */
+  FORECAST_MAX_SPECS_PER_TENANT: z.coerce.number().int().positive().default(1_000),
   /** How long `skipped` forecast runs (a slot with no new data) are kept. */
   FORECAST_SKIPPED_RETENTION: z
     .string()

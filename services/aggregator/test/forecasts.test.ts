@@ -2,6 +2,7 @@ import {
   FORECAST_MODELS,
   type ForecastRun,
   type ForecastSpec,
+  ForecastSpecCreateSchema,
   recordsSubject,
   type SeriesForecasts,
 } from "@chartly/contracts";
@@ -21,6 +22,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { scheduleDueForecasts } from "../src/forecast/scheduler.js";
+import { createSpec } from "../src/forecast/specs-store.js";
 import { type Aggregator, startAggregator } from "../src/service.js";
 
 const HOUR = 3_600_000;
@@ -229,6 +231,27 @@ describe("forecasting in the aggregator", () => {
     ).toContain(spec.id);
     await call("forecasts.specs.delete", { id: spec.id });
     expect((await failure(call("forecasts.specs.get", { id: spec.id }))).code).toBe("not_found");
+  });
+
+  it("holds a tenant to its most specs, even when creations race, and other tenants are not counted", async () => {
+    const input = ForecastSpecCreateSchema.parse({ selector: { profile: "capped" }, horizon: 3 });
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        createSpec(sql, "capped", "key:test", input, 3).then(
+          () => "created",
+          (error: AppError) => `${error.code}: ${error.message}`,
+        ),
+      ),
+    );
+
+    expect(outcomes.filter((o) => o === "created")).toHaveLength(3);
+    expect(outcomes.filter((o) => o !== "created")).toEqual([
+      expect.stringMatching(
+        /^conflict: this tenant already has 3 forecast specs.*FORECAST_MAX_SPECS_PER_TENANT/,
+      ),
+      expect.stringMatching(/^conflict: /),
+    ]);
+    expect(await createSpec(sql, "capped-other", "key:test", input, 3)).toMatchObject({ horizon: 3 });
   });
 
   it("keeps every tenant to its own series, specs and runs", async () => {

@@ -24,6 +24,8 @@ export interface ForecastingOptions {
   clockIntervalMs: number;
   /** Skipped runs older than this are deleted. */
   skippedRetentionMs: number;
+  /** Specs a tenant may have at once. */
+  maxSpecsPerTenant?: number;
 }
 
 const PRUNE_INTERVAL_MS = 3_600_000;
@@ -91,7 +93,7 @@ export async function startForecasting(
       .catch((error) => logger.warn({ err: error }, "failing abandoned on-demand forecast runs failed"));
   }, PRUNE_INTERVAL_MS);
   return {
-    handlers: forecastHandlers(sql, () => js, forecaster),
+    handlers: forecastHandlers(sql, () => js, forecaster, { maxSpecsPerTenant: options.maxSpecsPerTenant }),
     async stop() {
       clearInterval(prune);
       await Promise.all([queue.stop(), clock.stop()]);

@@ -35,6 +35,7 @@ export function forecastHandlers(
   sql: Sql,
   js: () => JetStreamClient,
   forecaster: Forecaster,
+  limits: { maxSpecsPerTenant?: number } = {},
 ): Record<string, RpcHandler> {
   return {
     "forecasts.run": (payload, ctx) => {
@@ -43,7 +44,13 @@ export function forecastHandlers(
       return forecaster.forecastNow(requireTenant(ctx), seriesId, ForecastRequestSchema.parse(request));
     },
     "forecasts.specs.create": (payload, ctx) =>
-      createSpec(sql, requireTenant(ctx), ctx.principal, ForecastSpecCreateSchema.parse(payload)),
+      createSpec(
+        sql,
+        requireTenant(ctx),
+        ctx.principal,
+        ForecastSpecCreateSchema.parse(payload),
+        limits.maxSpecsPerTenant,
+      ),
     "forecasts.specs.list": (payload, ctx) =>
       listSpecs(sql, requireTenant(ctx), ForecastSpecsQuerySchema.parse(payload)),
     "forecasts.specs.get": (payload, ctx) => getSpec(sql, requireTenant(ctx), SpecRef.parse(payload).id),

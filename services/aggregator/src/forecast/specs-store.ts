@@ -73,6 +73,8 @@ export async function createSpec(
   tenant: string,
   principal: string,
   input: ForecastSpecCreate,
+  /** Specs a tenant may have at once (FORECAST_MAX_SPECS_PER_TENANT). */
+  maxSpecs = Number.POSITIVE_INFINITY,
 ): Promise<ForecastSpec> {
   checkSchedule(input.schedule);
   if (input.seriesId !== undefined) {
@@ -83,16 +85,28 @@ export async function createSpec(
       ]);
     }
   }
-  const [row] = await sql<SpecRow[]>`
-    insert into forecast_specs (id, tenant_id, name, series_id, selector, model, horizon, levels,
-      schedule, enabled, created_by, updated_by)
-    values (${randomUUID()}, ${tenant}, ${input.name ?? null}, ${input.seriesId ?? null},
-      ${input.selector ? JSON.stringify(input.selector) : null}::text::jsonb, ${input.model},
-      ${input.horizon}, ${JSON.stringify(input.levels)}::text::jsonb,
-      ${input.schedule ? JSON.stringify(input.schedule) : null}::text::jsonb, ${input.enabled},
-      ${principal || null}, ${principal || null})
-    returning *`;
-  return toSpec(row as SpecRow);
+  return sql.begin(async (tx) => {
+    // A tenant's creations one at a time, so concurrent ones cannot pass the limit together.
+    await tx`select pg_advisory_xact_lock(hashtext(${`forecast-specs:${tenant}`}))`;
+    const [held] = await tx<{ n: number }[]>`
+      select count(*)::int as n from forecast_specs where tenant_id = ${tenant}`;
+    if ((held?.n ?? 0) >= maxSpecs) {
+      throw new AppError(
+        "conflict",
+        `this tenant already has ${held?.n} forecast specs, the most it may have (FORECAST_MAX_SPECS_PER_TENANT); delete one first`,
+      );
+    }
+    const [row] = await tx<SpecRow[]>`
+      insert into forecast_specs (id, tenant_id, name, series_id, selector, model, horizon, levels,
+        schedule, enabled, created_by, updated_by)
+      values (${randomUUID()}, ${tenant}, ${input.name ?? null}, ${input.seriesId ?? null},
+        ${input.selector ? JSON.stringify(input.selector) : null}::text::jsonb, ${input.model},
+        ${input.horizon}, ${JSON.stringify(input.levels)}::text::jsonb,
+        ${input.schedule ? JSON.stringify(input.schedule) : null}::text::jsonb, ${input.enabled},
+        ${principal || null}, ${principal || null})
+      returning *`;
+    return toSpec(row as SpecRow);
+  });
 }
 
 export async function listSpecs(

@@ -7,7 +7,7 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
 });
 
-const problem = (description: string) => ({
+export const problem = (description: string) => ({
   content: { "application/problem+json": { schema: ProblemSchema } },
   description,
 });

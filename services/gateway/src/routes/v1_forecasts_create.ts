@@ -3,7 +3,7 @@ import { type ForecastSpec, ForecastSpecCreateSchema, ForecastSpecSchema } from 
 import { createRoute } from "@hono/zod-openapi";
 import type { App } from "../app.js";
 import { callerOf, type Deps } from "../context.js";
-import { errorResponses, json } from "./openapi.js";
+import { errorResponses, json, problem } from "./openapi.js";
 
 export type V1ForecastsCreateResponse = ForecastSpec;
 
@@ -21,7 +21,11 @@ export const route = createRoute({
   request: {
     body: { content: { "application/json": { schema: ForecastSpecCreateSchema } }, required: true },
   },
-  responses: { 201: json(ForecastSpecSchema, "The spec."), ...errorResponses },
+  responses: {
+    201: json(ForecastSpecSchema, "The spec."),
+    ...errorResponses,
+    409: problem("The tenant already has as many specs as FORECAST_MAX_SPECS_PER_TENANT allows."),
+  },
 });
 
 export const registerV1ForecastsCreate = (app: App, { rpc }: Deps) =>
