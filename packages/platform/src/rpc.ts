@@ -238,8 +238,11 @@ export function serveRpc(
     },
   });
 
+  const ready = nc.flush();
+  // Those who await it hear of a failure; nobody else has to.
+  ready.catch(() => undefined);
   return {
-    ready: nc.flush(),
+    ready,
     async drain() {
       await sub.drain();
       await Promise.allSettled([...inflight]);
