@@ -130,7 +130,9 @@ export const ProfileIdSchema = z
   .regex(
     /^[a-z0-9][a-z0-9_-]{0,99}$/,
     "id must be lower-case letters, digits, '-' or '_' (at most 100), starting with a letter or digit",
-  );
+  )
+  // GET /api/v1/profiles/schema serves the profile language's JSON Schema.
+  .regex(/^(?!schema$)/, "id 'schema' is reserved (/api/v1/profiles/schema is the profile JSON Schema)");
 
 export const TIME_FORMATS = [
   "iso",
@@ -853,7 +855,7 @@ export type ScheduleSpec = z.infer<typeof ScheduleSpecSchema>;
 export const ProfileSchema = z
   .strictObject({
     id: ProfileIdSchema.describe(
-      "Lower-case letters, digits, '-' and '_', at most 100, starting with a letter or digit; unique within the tenant.",
+      "Lower-case letters, digits, '-' and '_', at most 100, starting with a letter or digit; unique within the tenant; not 'schema'.",
     ),
     name: z.string().min(1).describe("Human name."),
     description: z.string().optional().describe("Free text."),

@@ -39,6 +39,10 @@ describe("the profile schema", () => {
       "schedule.every: every must be a duration such as 30s, 5m, 6h or 1d",
     ]);
     expect(issuesOf({ ...valid, id: "Has Spaces" })[0]).toMatch(/^id: id must be lower-case/);
+    expect(issuesOf({ ...valid, id: "schema" })).toEqual([
+      "id: id 'schema' is reserved (/api/v1/profiles/schema is the profile JSON Schema)",
+    ]);
+    expect(issuesOf({ ...valid, id: "schema-v2" })).toEqual([]);
     expect(issuesOf({ ...valid, source: { url: "not a url" } })[0]).toMatch(/^source\.url: /);
   });
 
