@@ -59,14 +59,13 @@ async function load(
   name: string,
   target: Target,
   headers: Record<string, string>,
-  options: { duration: number; rate?: number },
+  options: { duration: number },
 ): Promise<Figures & { total: number }> {
   const result = await autocannon({
     url: typeof target === "string" ? target : target.base,
     headers,
     connections: CONNECTIONS,
     duration: options.duration,
-    ...(options.rate ? { overallRate: options.rate } : {}),
     // Prepared once and taken in turn by every connection (building each request anew would
     // cost the load generator more than the bare "hello" it is compared with).
     ...(typeof target === "string"
