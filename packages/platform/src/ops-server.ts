@@ -2,6 +2,7 @@
  * @module The small HTTP server each process runs for operators:
  * `/health` (alive), `/ready` (every dependency, with latency) and `/metrics` (Prometheus).
  */
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Env, Hono } from "hono";
 import { collectDefaultMetrics, Registry } from "prom-client";
@@ -71,7 +72,13 @@ export function mountOpsRoutes<E extends Env>(
 
 export interface OpsServer {
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops taking requests and resolves once every connection has ended. Requests already
+   * under way finish, and their answers say `Connection: close`; so does any request that
+   * reaches a kept-alive connection after this call. Connections still open after
+   * `graceMs` are cut.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function startHttpServer<E extends Env>(
@@ -81,15 +88,42 @@ export function startHttpServer<E extends Env>(
 ): Promise<OpsServer> {
   return new Promise((resolve, reject) => {
     let server: ServerType;
+    let closing: Promise<void> | undefined;
+    const unanswered = new Set<ServerResponse>();
+    const close = (graceMs: number) =>
+      new Promise<void>((done) => {
+        const http = server as Server;
+        const cut = setTimeout(() => http.closeAllConnections(), graceMs);
+        cut.unref();
+        http.close(() => {
+          clearTimeout(cut);
+          done();
+        });
+        for (const res of unanswered) if (!res.headersSent) res.shouldKeepAlive = false;
+        http.closeIdleConnections();
+      });
     try {
       server = serve({ fetch: app.fetch, port, hostname }, (info) => {
         resolve({
           port: info.port,
-          close: () =>
-            new Promise<void>((done) => {
-              server.close(() => done());
-              if ("closeIdleConnections" in server) server.closeIdleConnections();
-            }),
+          close: (graceMs = 10_000) => {
+            closing ??= close(graceMs);
+            return closing;
+          },
+        });
+      });
+      // Runs before the app sees the request. A client that keeps its connection busy would
+      // otherwise hold a closing server open, and be served, for as long as it liked.
+      server.prependListener("request", (_req: IncomingMessage, res: ServerResponse) => {
+        if (closing) {
+          res.shouldKeepAlive = false;
+          return;
+        }
+        unanswered.add(res);
+        res.once("close", () => {
+          unanswered.delete(res);
+          // An answer sent as keep-alive before the close leaves an idle connection behind.
+          if (closing) setImmediate(() => (server as Server).closeIdleConnections());
         });
       });
       server.on("error", reject);

@@ -65,7 +65,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const app = options.app ?? new Hono<GatewayLikeEnv>();
   mountOpsRoutes(app, { service: options.service, checks, metrics, liveness: options.liveness !== false });
   const http = await startHttpServer(app, options.httpPort);
-  shutdown.add("http", () => http.close());
+  shutdown.addIntake("http", () => http.close());
   logger.info({ port: http.port }, "HTTP server listening");
 
   return {

@@ -1,10 +1,12 @@
 /**
  * @module Graceful shutdown: on SIGTERM/SIGINT, stop taking work, finish what is in flight,
- * drain NATS, close the database, in the reverse order things were started.
+ * drain NATS, close the database. Intake steps (listeners) run first; the others in the
+ * reverse order things were started.
  */
 import type { Logger } from "pino";
 
 export class Shutdown {
+  private readonly intake: { name: string; stop: () => Promise<unknown> }[] = [];
   private readonly steps: { name: string; stop: () => Promise<unknown> }[] = [];
   private stopping: Promise<void> | undefined;
 
@@ -16,6 +18,15 @@ export class Shutdown {
   /** Registers a step; steps run last-registered first. */
   add(name: string, stop: () => Promise<unknown>): void {
     this.steps.push({ name, stop });
+  }
+
+  /**
+   * Registers a step that stops work coming in (an HTTP listener, a stream of events). Intake
+   * steps run before all others, last-registered first, so nothing arrives while the
+   * database and NATS connections it would need are closing.
+   */
+  addIntake(name: string, stop: () => Promise<unknown>): void {
+    this.intake.push({ name, stop });
   }
 
   /** Stops on SIGTERM and SIGINT, then exits. */
@@ -42,7 +53,7 @@ export class Shutdown {
       process.exit(1);
     }, this.timeoutMs);
     timer.unref();
-    for (const step of [...this.steps].reverse()) {
+    for (const step of [...this.intake.toReversed(), ...this.steps.toReversed()]) {
       try {
         await step.stop();
       } catch (error) {

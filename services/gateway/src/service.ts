@@ -259,7 +259,7 @@ export async function startGateway(config: Config): Promise<Gateway> {
   const started = runtime;
   started.shutdown.add("database", () => database.close());
   // Runs before the HTTP server closes, which would otherwise wait for every open event stream.
-  started.shutdown.add("event streams", async () => closing.abort());
+  started.shutdown.addIntake("event streams", async () => closing.abort());
   started.addCheck("postgres", () => database.sql`select 1`);
   await waitForDatabase(database.sql, started.logger);
   if (config.RATE_LIMIT_ENABLED) {
