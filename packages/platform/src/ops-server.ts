@@ -3,7 +3,7 @@
  * `/health` (alive), `/ready` (every dependency, with latency) and `/metrics` (Prometheus).
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { type ServerType, serve } from "@hono/node-server";
+import { serve } from "@hono/node-server";
 import type { Env, Hono } from "hono";
 import { collectDefaultMetrics, Registry } from "prom-client";
 
@@ -74,12 +74,15 @@ export interface OpsServer {
   port: number;
   /**
    * Stops taking requests and resolves once every connection has ended. Requests already
-   * under way finish, and their answers say `Connection: close`; so does any request that
-   * reaches a kept-alive connection after this call. Connections still open after
-   * `graceMs` are cut.
+   * under way finish; a request that reaches a kept-alive connection after this call is
+   * answered with `Connection: close`, and connections are closed as soon as they fall idle.
+   * Connections still open after `graceMs` are cut.
    */
   close(graceMs?: number): Promise<void>;
 }
+
+/** How often a closing server looks for connections that have fallen idle. */
+const IDLE_SWEEP_MS = 20;
 
 export function startHttpServer<E extends Env>(
   app: Hono<E>,
@@ -87,20 +90,23 @@ export function startHttpServer<E extends Env>(
   hostname = "0.0.0.0",
 ): Promise<OpsServer> {
   return new Promise((resolve, reject) => {
-    let server: ServerType;
+    let server: Server;
     let closing: Promise<void> | undefined;
-    const unanswered = new Set<ServerResponse>();
+    // Node's own close() stops listening and closes the connections idle at that moment; a
+    // client that keeps its connection busy would hold the server open, and be served, for as
+    // long as it liked. Nothing here runs per request until the close.
     const close = (graceMs: number) =>
       new Promise<void>((done) => {
-        const http = server as Server;
-        const cut = setTimeout(() => http.closeAllConnections(), graceMs);
-        cut.unref();
-        http.close(() => {
+        server.prependListener("request", (_req: IncomingMessage, res: ServerResponse) => {
+          res.shouldKeepAlive = false;
+        });
+        const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearInterval(sweep);
           clearTimeout(cut);
           done();
         });
-        for (const res of unanswered) if (!res.headersSent) res.shouldKeepAlive = false;
-        http.closeIdleConnections();
       });
     try {
       server = serve({ fetch: app.fetch, port, hostname }, (info) => {
@@ -111,21 +117,7 @@ export function startHttpServer<E extends Env>(
             return closing;
           },
         });
-      });
-      // Runs before the app sees the request. A client that keeps its connection busy would
-      // otherwise hold a closing server open, and be served, for as long as it liked.
-      server.prependListener("request", (_req: IncomingMessage, res: ServerResponse) => {
-        if (closing) {
-          res.shouldKeepAlive = false;
-          return;
-        }
-        unanswered.add(res);
-        res.once("close", () => {
-          unanswered.delete(res);
-          // An answer sent as keep-alive before the close leaves an idle connection behind.
-          if (closing) setImmediate(() => (server as Server).closeIdleConnections());
-        });
-      });
+      }) as Server;
       server.on("error", reject);
     } catch (error) {
       reject(error);
