@@ -47,6 +47,12 @@ export const ConfigSchema = z.object({
   FORECAST_CLOCK_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
   /** Forecast specs one tenant may have at once; creating one more answers 409. */
   FORECAST_MAX_SPECS_PER_TENANT: z.coerce.number().int().positive().default(1_000),
+  /**
+   * Finished (succeeded or failed) forecast runs kept per series and spec, on-demand runs of a
+   * series counting as one spec; older ones are deleted with their points. The newest
+   * succeeded run is always kept.
+   */
+  FORECAST_RUNS_KEPT: z.coerce.number().int().min(1).default(100),
   /** How long `skipped` forecast runs (a slot with no new data) are kept. */
   FORECAST_SKIPPED_RETENTION: z
     .string()

@@ -168,6 +168,7 @@ export async function startAggregator(config: Config): Promise<Aggregator> {
     ackWaitMs: config.FORECAST_ACK_WAIT_MS,
     clockIntervalMs: config.FORECAST_CLOCK_INTERVAL_MS,
     skippedRetentionMs: parseDuration(config.FORECAST_SKIPPED_RETENTION) as number,
+    runsKept: config.FORECAST_RUNS_KEPT,
     maxSpecsPerTenant: config.FORECAST_MAX_SPECS_PER_TENANT,
   });
   shutdown.add("forecasting", () => forecasting.stop());

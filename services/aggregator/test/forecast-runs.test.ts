@@ -13,6 +13,7 @@ import {
   failAbandonedRequestRuns,
   finishSucceeded,
   getRun,
+  pruneFinishedRuns,
   pruneSkippedRuns,
   type RunTarget,
   type Training,
@@ -102,6 +103,58 @@ describe("forecast job runs in Postgres", () => {
     const left =
       await sql`select id from forecast_runs where id in ${sql([oldSkip?.id, newSkip?.id, oldFailed?.id])}`;
     expect(left.map((r) => r.id).sort()).toEqual([newSkip?.id, oldFailed?.id].sort());
+  });
+
+  it("keep the newest finished runs of each series and spec, and always its newest succeeded one", async () => {
+    const [other] = await sql<{ id: string }[]>`
+      insert into series (tenant_id, profile_id, measure, dims, dims_key)
+      values ('acme', 'p', 'other', '{}'::jsonb, '') returning id`;
+    const otherId = Number(other?.id);
+    await sql`insert into forecast_specs (id, tenant_id, series_id, horizon) values ('spec-2', 'acme', ${otherId}, 1)`;
+    let slot = 0;
+    const insert = async (seriesId: number, specId: string | null, status: string) => {
+      slot++;
+      const [row] = await sql<{ id: string }[]>`
+        insert into forecast_runs (tenant_id, spec_id, series_id, trigger, slot, status, requested_model,
+          horizon, levels, finished_at, version)
+        values ('acme', ${specId}, ${seriesId}, ${specId ? "schedule" : "request"},
+          '2030-01-01'::timestamptz + ${slot} * interval '1 hour', ${status}, 'auto', 1, '[80]'::jsonb, now(),
+          ${status === "succeeded" ? 1000 + slot : null})
+        returning id`;
+      if (status === "succeeded") {
+        await sql`insert into forecast_points (run_id, step, ts, value, lower, upper)
+          values (${row?.id as string}, 1, now(), 1, '{0}', '{2}')`;
+      }
+      return Number(row?.id);
+    };
+    // spec-2 on the other series: one success, then four failures; on demand: five successes.
+    const success = await insert(otherId, "spec-2", "succeeded");
+    const failures = [];
+    for (let i = 0; i < 4; i++) failures.push(await insert(otherId, "spec-2", "failed"));
+    const requests = [];
+    for (let i = 0; i < 5; i++) requests.push(await insert(otherId, null, "succeeded"));
+    const skipped = await insert(otherId, "spec-2", "skipped");
+    const running = await insert(otherId, null, "running");
+
+    expect(await pruneFinishedRuns(sql, 2)).toBe(2 + 3);
+    const left = (await sql<{ id: string }[]>`select id from forecast_runs where series_id = ${otherId}`)
+      .map((r) => Number(r.id))
+      .sort((a, b) => a - b);
+    // The newest two failures, the older success (the spec's newest), the newest two on-demand
+    // runs, and runs that are not finished or are skipped (pruned on their own schedule).
+    expect(left).toEqual([success, ...failures.slice(2), ...requests.slice(3), skipped, running]);
+    const points = await sql<{ run_id: string }[]>`
+      select distinct run_id from forecast_points where run_id in ${sql([success, ...requests])}`;
+    expect(points.map((p) => Number(p.run_id)).sort((a, b) => a - b)).toEqual([
+      success,
+      ...requests.slice(3),
+    ]);
+    // Runs of the first series (a single spec run) were left alone, and a second pass deletes nothing.
+    expect(await pruneFinishedRuns(sql, 2)).toBe(0);
+    // Bounded statements: one run at a time until none is left beyond one kept.
+    expect(await pruneFinishedRuns(sql, 1, 1)).toBe(1);
+    expect(await pruneFinishedRuns(sql, 1, 1)).toBe(1);
+    expect(await pruneFinishedRuns(sql, 1, 1)).toBe(0);
   });
 
   it("fail on-demand runs abandoned mid-fit, leaving recent and finished runs alone", async () => {

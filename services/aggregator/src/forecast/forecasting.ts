@@ -12,7 +12,7 @@ import { createFitPool } from "./pool.js";
 import { startForecastQueue } from "./queue.js";
 import { forecastHandlers } from "./rpc.js";
 import { createForecaster } from "./runner.js";
-import { failAbandonedRequestRuns, pruneSkippedRuns } from "./runs-store.js";
+import { failAbandonedRequestRuns, pruneFinishedRuns, pruneSkippedRuns } from "./runs-store.js";
 import { startForecastClock } from "./scheduler.js";
 
 export interface ForecastingOptions {
@@ -24,11 +24,24 @@ export interface ForecastingOptions {
   clockIntervalMs: number;
   /** Skipped runs older than this are deleted. */
   skippedRetentionMs: number;
+  /** Finished runs kept per series and spec (the newest succeeded one always is). */
+  runsKept: number;
   /** Specs a tenant may have at once. */
   maxSpecsPerTenant?: number;
 }
 
 const PRUNE_INTERVAL_MS = 3_600_000;
+
+/** Prunes finished runs in bounded statements until none is left to delete. */
+async function pruneAllFinishedRuns(sql: Sql, keep: number): Promise<number> {
+  const batch = 5_000;
+  let total = 0;
+  for (;;) {
+    const deleted = await pruneFinishedRuns(sql, keep, batch);
+    total += deleted;
+    if (deleted < batch) return total;
+  }
+}
 /** An on-demand run still running this long after its start was abandoned (its fit is bounded by the request deadline). */
 const ABANDONED_REQUEST_MS = 600_000;
 
@@ -88,6 +101,9 @@ export async function startForecasting(
     pruneSkippedRuns(sql, options.skippedRetentionMs)
       .then((n) => n > 0 && logger.info({ deleted: n }, "old skipped forecast runs deleted"))
       .catch((error) => logger.warn({ err: error }, "deleting old skipped forecast runs failed"));
+    pruneAllFinishedRuns(sql, options.runsKept)
+      .then((n) => n > 0 && logger.info({ deleted: n }, "old forecast runs deleted"))
+      .catch((error) => logger.warn({ err: error }, "deleting old forecast runs failed"));
     failAbandonedRequestRuns(sql, Math.max(ABANDONED_REQUEST_MS, 2 * options.requestDeadlineMs))
       .then((n) => n > 0 && logger.warn({ failed: n }, "abandoned on-demand forecast runs failed"))
       .catch((error) => logger.warn({ err: error }, "failing abandoned on-demand forecast runs failed"));

@@ -247,6 +247,28 @@ export async function pruneSkippedRuns(sql: Sql, olderThanMs: number): Promise<n
 }
 
 /**
+ * Deletes finished runs (succeeded or failed) beyond the newest `keep` of each series and spec
+ * (on-demand runs of a series count as one spec), with their points, at most `batch` in one
+ * statement. The newest succeeded run of each series and spec stays whatever its age: it is
+ * the forecast the series shows, and what tells a recurring spec that nothing changed since.
+ * Answers how many.
+ */
+export async function pruneFinishedRuns(sql: Sql, keep: number, batch = 5_000): Promise<number> {
+  const rows = await sql`
+    delete from forecast_runs where id in (
+      select id from (
+        select id, status,
+          row_number() over (partition by series_id, spec_id order by id desc) as newest,
+          row_number() over (partition by series_id, spec_id, status order by id desc) as newest_of_status
+        from forecast_runs
+        where status in ('succeeded', 'failed')
+      ) ranked
+      where newest > ${keep} and not (status = 'succeeded' and newest_of_status = 1)
+      limit ${batch})`;
+  return rows.count;
+}
+
+/**
  * Fails on-demand runs still `running` `olderThanMs` after they started: their fit is bounded by
  * the request deadline, so such a run was abandoned (its replica died, or Postgres failed as the
  * result was stored) and would otherwise show as running for ever. Answers how many.
