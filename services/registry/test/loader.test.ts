@@ -1,4 +1,4 @@
-import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase, type Database } from "@chartly/db";
@@ -81,6 +81,39 @@ describe("loading a profiles folder", () => {
     const report = await loadProfilesDir(database.sql, "t1", dir);
     expect(report.disabled).toEqual(["b"]);
     expect(await getProfile(database.sql, "t1", "b")).toMatchObject({ enabled: false, version: 1 });
+  });
+
+  it("reads a folder mounted as Kubernetes mounts a ConfigMap, and follows its atomic updates", async () => {
+    // Each key is a link to ..data/<key>; ..data links to a hidden folder swapped on update.
+    const mount = await mkdtemp(join(tmpdir(), "configmap-"));
+    const version = async (name: string, files: Record<string, string>) => {
+      await mkdir(join(mount, name));
+      for (const [file, text] of Object.entries(files)) await writeFile(join(mount, name, file), text);
+      await symlink(name, join(mount, "..data_tmp"));
+      await rename(join(mount, "..data_tmp"), join(mount, "..data"));
+    };
+    try {
+      await version("..2026_01_01_v1", { "k1.yaml": profile("k1"), "k2.yaml": profile("k2") });
+      for (const file of ["k1.yaml", "k2.yaml"]) await symlink(join("..data", file), join(mount, file));
+      await symlink("..data/missing.yaml", join(mount, "dangling.yaml"));
+
+      let report = await loadProfilesDir(database.sql, "t3", mount);
+      expect(report.problems).toEqual([]);
+      expect(report.loaded.map((l) => [l.file, l.id, l.outcome])).toEqual([
+        ["k1.yaml", "k1", "created"],
+        ["k2.yaml", "k2", "created"],
+      ]);
+
+      await version("..2026_01_02_v2", { "k1.yaml": profile("k1", "2h"), "k2.yaml": profile("k2") });
+      report = await loadProfilesDir(database.sql, "t3", mount);
+      expect(report.loaded.map((l) => [l.id, l.outcome, l.version])).toEqual([
+        ["k1", "updated", 2],
+        ["k2", "unchanged", 1],
+      ]);
+      expect(report.disabled).toEqual([]);
+    } finally {
+      await rm(mount, { recursive: true, force: true });
+    }
   });
 
   it("keeps tenants apart", async () => {

@@ -2,7 +2,7 @@
  * @module Loads a profiles folder into the store: every `*.yaml`/`*.yml` file is parsed and
  * validated on its own, so one bad file is reported and skipped while the others load.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { type ProfileProblem, parseProfile } from "@chartly/contracts";
 import type { Sql } from "postgres";
@@ -53,16 +53,32 @@ export async function loadProfilesDir(sql: Sql, tenant: string, dir: string): Pr
   return report;
 }
 
+/**
+ * The YAML files under `dir`, hidden folders left out. A symbolic link to a file counts as that
+ * file: a Kubernetes ConfigMap or Secret mounts each key as a link into a hidden folder it
+ * swaps atomically on update. A link that leads nowhere is skipped.
+ */
 async function listYamlFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile() && /\.ya?ml$/i.test(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .filter(
-      (path) =>
-        !relative(dir, path)
-          .split("/")
-          .some((part) => part.startsWith(".")),
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (!/\.ya?ml$/i.test(entry.name)) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (
+      relative(dir, path)
+        .split("/")
+        .some((part) => part.startsWith("."))
     )
-    .sort();
+      continue;
+    if (entry.isFile() || (entry.isSymbolicLink() && (await isFile(path)))) files.push(path);
+  }
+  return files.sort();
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
 }
