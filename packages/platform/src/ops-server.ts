@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { serve } from "@hono/node-server";
-import type { Env, Hono } from "hono";
+import type { Context, Env, Hono } from "hono";
 import { collectDefaultMetrics, Registry } from "prom-client";
 
 export type Check = () => Promise<unknown>;
@@ -56,8 +56,12 @@ export function mountOpsRoutes<E extends Env>(
   app: Hono<E>,
   options: { service: string; checks: Record<string, Check>; metrics: Registry; liveness?: boolean },
 ): Hono<E> {
-  if (options.liveness !== false)
-    app.get("/health", (c) => c.json({ status: "ok", service: options.service }));
+  // `/live` answers while the process does, whatever its dependencies: the liveness probe. The
+  // gateway's `/health` reports the whole system instead, so a probe there would restart
+  // gateways for another service's outage.
+  const alive = (c: Context<E>) => c.json({ status: "ok", service: options.service });
+  app.get("/live", alive);
+  if (options.liveness !== false) app.get("/health", alive);
   app.get("/ready", async (c) => {
     const checks = await runChecks(options.checks);
     const ready = Object.values(checks).every((r) => r.ok);

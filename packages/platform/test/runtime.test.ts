@@ -25,6 +25,9 @@ describe("a process runtime", () => {
     const response = await fetch(`${base}/health`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok", service: "registry" });
+    const live = await fetch(`${base}/live`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ status: "ok", service: "registry" });
   });
 
   it("reports each dependency with its latency on /ready, and 503 when one is down", async () => {
@@ -48,6 +51,23 @@ describe("a process runtime", () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toContain("process_cpu_user_seconds_total");
     expect(text).toContain('service="registry"');
+  });
+
+  it("answers /live alone when the app serves its own /health (the gateway's whole-system report)", async () => {
+    const own = await startRuntime({
+      service: "gateway",
+      natsUrl: nats.url,
+      httpPort: 0,
+      logLevel: "silent",
+      liveness: false,
+    });
+    try {
+      const at = `http://127.0.0.1:${own.httpPort}`;
+      expect((await fetch(`${at}/live`)).status).toBe(200);
+      expect((await fetch(`${at}/health`)).status).toBe(404);
+    } finally {
+      await own.shutdown.stop();
+    }
   });
 
   it("drains NATS and closes the HTTP server on stop", async () => {
