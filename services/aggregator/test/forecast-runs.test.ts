@@ -258,6 +258,50 @@ describe("forecast job runs in Postgres", () => {
       ]);
     });
 
+    it("fail a series with too few points once, then skip its slots until points arrive", async () => {
+      const [series] = await sql<{ id: string }[]>`
+        insert into series (tenant_id, profile_id, measure, dims, dims_key)
+        values ('acme', 'p', 'empty', '{}'::jsonb, '') returning id`;
+      const seriesId = Number(series?.id);
+      await ensurePartitions(sql, [2025]);
+      await sql`
+        insert into forecast_specs (id, tenant_id, series_id, model, horizon, levels, schedule)
+        values ('spec-empty', 'acme', ${seriesId}, 'naive', 2, '[80]'::jsonb, '{"every":"1h"}'::jsonb)`;
+      const scheduled = (slot: string) => ({
+        tenant: "acme",
+        specId: "spec-empty",
+        seriesId,
+        trigger: "schedule" as const,
+        slot,
+      });
+      const add = (from: number, to: number) => sql`
+        insert into observations (series_id, ts, value)
+        select ${seriesId}, '2025-04-01T00:00:00Z'::timestamptz + make_interval(hours => h), h
+        from generate_series(${from}::int, ${to}::int) h`;
+      const runs = () => sql<{ status: string; error_code: string | null; notes: string[] | null }[]>`
+        select status, error_code, notes from forecast_runs where spec_id = 'spec-empty' order by slot`;
+
+      // No points at all, then one point: too short each time the data changes, skipped between.
+      expect(await forecaster().runJob(scheduled("2026-04-01T00:00:00Z"), 1)).toBe("failed");
+      expect(await forecaster().runJob(scheduled("2026-04-01T01:00:00Z"), 1)).toBe("skipped");
+      await add(0, 0);
+      expect(await forecaster().runJob(scheduled("2026-04-01T02:00:00Z"), 1)).toBe("failed");
+      expect(await forecaster().runJob(scheduled("2026-04-01T03:00:00Z"), 1)).toBe("skipped");
+      // Enough points arrive: it fits; a manual run always fits.
+      await add(1, 47);
+      expect(await forecaster().runJob(scheduled("2026-04-01T04:00:00Z"), 1)).toBe("succeeded");
+      expect((await runs()).map((r) => [r.status, r.error_code])).toEqual([
+        ["failed", "too_short"],
+        ["skipped", null],
+        ["failed", "too_short"],
+        ["skipped", null],
+        ["succeeded", null],
+      ]);
+      expect((await runs())[1]?.notes).toEqual([
+        "still too few points to forecast: no new data since the last attempt",
+      ]);
+    });
+
     it("fit in a worker thread: the event loop keeps running timers during a long fit", async () => {
       const n = 4_000;
       const values = Array.from(

@@ -19,7 +19,7 @@ import {
   finishSkipped,
   finishSucceeded,
   getRun,
-  lastMarker,
+  lastVerdict,
   type RunTarget,
   startRun,
 } from "./runs-store.js";
@@ -257,12 +257,16 @@ export function createForecaster(options: ForecasterOptions) {
         log.error({ delivery }, "a forecast job keeps being interrupted; its run is failed");
         return "failed";
       }
-      if (job.trigger === "schedule" && data.training) {
-        const previous = await lastMarker(sql, target);
-        if (previous === data.training.marker) {
-          await finishSkipped(sql, id, claim, data.training, "no new data since the last forecast");
+      if (job.trigger === "schedule") {
+        // The same data as the last verdict would get the same one: a fit, or too few points.
+        const previous = await lastVerdict(sql, target);
+        if (previous && previous.marker === (data.training?.marker ?? null)) {
+          const note = previous.tooShort
+            ? "still too few points to forecast: no new data since the last attempt"
+            : "no new data since the last forecast";
+          await finishSkipped(sql, id, claim, data.training, note);
           metrics.fits.inc({ trigger: job.trigger, outcome: "skipped" });
-          log.debug("forecast skipped: no new data");
+          log.debug({ note }, "forecast skipped");
           return "skipped";
         }
       }

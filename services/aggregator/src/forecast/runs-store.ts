@@ -140,19 +140,26 @@ export async function claimJobRun(
 }
 
 /**
- * The data marker of the latest succeeded run of a spec for a series, if that run was fitted with
- * the settings `target` asks for (model, horizon, levels); undefined otherwise, so a spec whose
- * settings changed is fitted again even when no new data arrived.
+ * What the latest verdict on a spec's data for a series was: its last succeeded run, or its
+ * last run failed as `too_short` (too few points, which more fits of the same data would
+ * repeat), with that run's data marker (null when the series had no points). Undefined when
+ * there is none, or when it was fitted with other settings than `target` asks for (model,
+ * horizon, levels), so a spec whose settings changed is fitted again even on the same data.
  */
-export async function lastMarker(sql: Sql, target: RunTarget): Promise<string | undefined> {
-  const [row] = await sql<{ data_marker: string | null; same: boolean }[]>`
-    select data_marker,
+export async function lastVerdict(
+  sql: Sql,
+  target: RunTarget,
+): Promise<{ marker: string | null; tooShort: boolean } | undefined> {
+  const [row] = await sql<{ data_marker: string | null; status: string; same: boolean }[]>`
+    select data_marker, status,
       requested_model = ${target.model} and horizon = ${target.horizon}
         and levels = ${JSON.stringify(target.levels)}::text::jsonb as same
     from forecast_runs
-    where spec_id = ${target.specId} and series_id = ${target.seriesId} and status = 'succeeded'
+    where spec_id = ${target.specId} and series_id = ${target.seriesId}
+      and (status = 'succeeded' or (status = 'failed' and error_code = 'too_short'))
     order by id desc limit 1`;
-  return row?.same ? (row.data_marker ?? undefined) : undefined;
+  if (!row?.same) return undefined;
+  return { marker: row.data_marker, tooShort: row.status === "failed" };
 }
 
 const trainingColumns = (sql: Sql, training: Training | undefined) =>
@@ -165,7 +172,7 @@ export async function finishSkipped(
   sql: Sql,
   id: number,
   claim: string,
-  training: Training,
+  training: Training | undefined,
   note: string,
 ): Promise<boolean> {
   const rows = await sql`
