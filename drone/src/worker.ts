@@ -56,6 +56,9 @@ export class Worker {
   private leasing: Promise<Lease | null> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatFailing = false;
+  /** Heartbeats on their way: leaving waits for them, or one landing late would bring the drone back. */
+  private readonly beating = new Set<Promise<void>>();
+  private left = false;
   /** Wakes the loop when a slot frees, or on resume or stop. */
   private wake: (() => void) | undefined;
   /** OAuth2 tokens, shared by every run on this drone until they expire. */
@@ -114,6 +117,8 @@ export class Worker {
     await this.loop;
     await Promise.allSettled([...this.current.values()]);
     clearInterval(this.heartbeatTimer);
+    this.left = true;
+    await Promise.allSettled([...this.beating]);
     await this.controlPlane.leave(this.options.id).catch(() => undefined);
   }
 
@@ -233,7 +238,14 @@ export class Worker {
    * Tells the fleet this drone is alive and follows the operator's drain, which the control
    * plane keeps across restarts. `follow` is false when the beat reports a change just made.
    */
-  private async heartbeat(follow = true): Promise<void> {
+  private heartbeat(follow = true): Promise<void> {
+    if (this.left) return Promise.resolve();
+    const beat = this.beat(follow);
+    this.beating.add(beat);
+    return beat.finally(() => this.beating.delete(beat));
+  }
+
+  private async beat(follow: boolean): Promise<void> {
     const beat: DroneHeartbeat = {
       id: this.options.id,
       version: this.options.version,
