@@ -26,6 +26,7 @@ import {
 } from "@chartly/drone";
 import {
   createLogger,
+  Deliveries,
   ensurePullConsumer,
   ensureStreams,
   openDrainBucket,
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
       await openDroneBucket(conn),
       await openDrainBucket(conn),
       60_000,
+      await Deliveries.open(conn),
     );
     const worker = new Worker(measured(transport, lateness), logger, {
       id: `bench-drone-${i}`,

@@ -57,6 +57,11 @@ export const BUCKETS = {
   drains: "chartly_drains",
   /** The gateway's rate-limit counters, shared by its replicas. */
   rateLimits: "chartly_ratelimits",
+  /**
+   * The current delivery of each leased job, by consumer and stream sequence: a drone whose lease
+   * lapsed cannot renew, complete or hand back the newer delivery (JetStream acks by sequence).
+   */
+  deliveries: "chartly_deliveries",
 } as const;
 
 /** Message headers carried on every RPC request and every published message. */

@@ -7,6 +7,7 @@ import {
   AckPolicy,
   DeliverPolicy,
   type JetStreamManager,
+  type JsMsg,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
@@ -112,6 +113,45 @@ export async function ensurePullConsumer(
 function isNotFound(error: unknown): boolean {
   return /not found/i.test(String((error as Error)?.message ?? error));
 }
+
+/** How long the current delivery of a leased job is remembered: as long as a lease token lives. */
+export const DELIVERY_TTL_MS = 7 * 24 * 3_600_000;
+
+/** The ack subject of a JetStream delivery, which the client keeps but does not type. */
+export const ackSubjectOf = (msg: JsMsg): string => (msg as unknown as { reply: string }).reply;
+
+/**
+ * Which delivery of each job message is the current one. JetStream acts on an ack, a nak or an
+ * in-progress by stream sequence, whichever delivery's ack subject it came on; so a drone whose
+ * lease lapsed (it was offline, or stalled) and whose job went to another drone would renew,
+ * complete or hand back the newer delivery. Whoever takes a job records its delivery here, and
+ * acts on it only while it is still the one recorded.
+ */
+export class Deliveries {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: NatsConnection): Promise<Deliveries> {
+    return new Deliveries(await new Kvm(nc).create(BUCKETS.deliveries, { ttl: DELIVERY_TTL_MS, history: 1 }));
+  }
+
+  /** Records `msg`, just taken from `consumer`, as its job's current delivery. */
+  async taken(consumer: string, msg: JsMsg): Promise<void> {
+    await this.kv.put(deliveryKey(consumer, msg.seq), ackSubjectOf(msg));
+  }
+
+  /** Whether the delivery with ack subject `reply` is still its job's latest (true when none was recorded). */
+  async isCurrent(consumer: string, seq: number, reply: string): Promise<boolean> {
+    const entry = await this.kv.get(deliveryKey(consumer, seq));
+    return entry?.operation !== "PUT" || entry.string() === reply;
+  }
+
+  /** Forgets a job that is done. */
+  async done(consumer: string, seq: number): Promise<void> {
+    await this.kv.delete(deliveryKey(consumer, seq));
+  }
+}
+
+const deliveryKey = (consumer: string, seq: number) => `${consumer}.${seq}`;
 
 /** Drone heartbeats: one key per drone; entries expire when a drone has been silent this long. */
 export const DRONE_BUCKET_TTL_MS = 120_000;

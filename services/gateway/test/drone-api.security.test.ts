@@ -111,6 +111,41 @@ describe("the drone API", () => {
     expect(left).toBe(0);
   });
 
+  it("refuses to act on a lease whose job lapsed and went out again, and lets the newer one finish it", async () => {
+    const pool = "pool-lapse";
+    await jetstream(world.nc).publish(`chartly.jobs.${pool}`, JSON.stringify(job("run-lapse", pool)), {
+      msgID: "run-lapse",
+    });
+    const take = async () => {
+      const response = await call(replicaA, "/leases", {
+        droneId: "edge-1",
+        pool,
+        waitMs: 6_000,
+        leaseMs: 3_000,
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as DroneLeaseResponse;
+    };
+    const first = await take();
+    // Not renewed: JetStream hands the job out again once the 3 s lease is over.
+    const second = await take();
+    expect([first.deliveryCount, second.deliveryCount]).toEqual([1, 2]);
+
+    for (const action of ["renew", "complete", "release"]) {
+      const response = await call(replicaB, `/leases/${action}`, { lease: first.lease });
+      expect({ action, status: response.status }).toEqual({ action, status: 409 });
+      expect(((await response.json()) as { detail: string }).detail).toContain("delivered again");
+    }
+    // The stale lease took nothing from the newer one: it renews and completes.
+    expect((await call(replicaB, "/leases/renew", { lease: second.lease })).status).toBe(204);
+    expect((await call(replicaA, "/leases/complete", { lease: second.lease })).status).toBe(204);
+    const jsm = await jetstream(world.nc).jetstreamManager();
+    const subject = `chartly.jobs.${pool}`;
+    expect(
+      (await jsm.streams.info("JOBS", { subjects_filter: subject })).state.subjects?.[subject] ?? 0,
+    ).toBe(0);
+  });
+
   it("answers 204 when no job of the pool comes within waitMs", async () => {
     const response = await call(replicaA, "/leases", {
       droneId: "edge-1",

@@ -16,6 +16,8 @@ import {
 } from "@chartly/contracts";
 import {
   AppError,
+  ackSubjectOf,
+  Deliveries,
   ensurePullConsumer,
   ensureStreams,
   openDrainBucket,
@@ -39,9 +41,6 @@ const TERM = "+TERM";
 const nak = (delayMs: number) =>
   delayMs > 0 ? `-NAK ${JSON.stringify({ delay: delayMs * 1_000_000 })}` : "-NAK";
 
-/** The ack subject of a delivery, which the client keeps but does not type. */
-const ackSubjectOf = (msg: JsMsg): string => (msg as unknown as { reply: string }).reply;
-
 export interface TakenJob {
   msg: JsMsg;
   ackSubject: string;
@@ -63,13 +62,20 @@ export class DroneBroker {
     readonly signer: LeaseSigner,
     private readonly drones: KV,
     private readonly drains: KV,
+    private readonly deliveries: Deliveries,
   ) {
     this.js = jetstream(nc);
   }
 
   static async open(nc: NatsConnection, signer: LeaseSigner): Promise<DroneBroker> {
     await ensureStreams(nc, ["jobs"]);
-    return new DroneBroker(nc, signer, await openDroneBucket(nc), await openDrainBucket(nc));
+    return new DroneBroker(
+      nc,
+      signer,
+      await openDroneBucket(nc),
+      await openDrainBucket(nc),
+      await Deliveries.open(nc),
+    );
   }
 
   /** Waits up to `waitMs` for a job of `pool`. */
@@ -85,19 +91,32 @@ export class DroneBroker {
         cause: error,
       });
     }
-    return msg ? { msg, ackSubject: ackSubjectOf(msg), ackWaitMs } : null;
+    if (!msg) return null;
+    try {
+      await this.deliveries.taken(CONSUMERS.drones(pool), msg);
+    } catch (error) {
+      msg.nak();
+      throw new AppError("unavailable", "the lease could not be recorded; ask again", undefined, {
+        cause: error,
+      });
+    }
+    return { msg, ackSubject: ackSubjectOf(msg), ackWaitMs };
   }
 
-  renew(claims: LeaseClaims): void {
+  async renew(claims: LeaseClaims): Promise<void> {
+    await this.mustBeCurrent(claims);
     this.nc.publish(claims.reply, WORKING);
   }
 
-  release(claims: LeaseClaims, delayMs: number, terminate: boolean): void {
+  async release(claims: LeaseClaims, delayMs: number, terminate: boolean): Promise<void> {
+    await this.mustBeCurrent(claims);
     this.nc.publish(claims.reply, terminate ? TERM : nak(delayMs));
+    if (terminate && claims.seq !== undefined) await this.forget(claims.pool, claims.seq);
   }
 
   /** Acks the job and waits for JetStream to confirm, so the drone may forget it. */
   async complete(claims: LeaseClaims): Promise<void> {
+    await this.mustBeCurrent(claims);
     try {
       await this.nc.request(claims.reply, ACK, { timeout: 5_000 });
     } catch (error) {
@@ -113,6 +132,35 @@ export class DroneBroker {
         },
       );
     }
+    if (claims.seq !== undefined) await this.forget(claims.pool, claims.seq);
+  }
+
+  /**
+   * Refuses a lease whose job lapsed and was delivered again (to this drone or another): the
+   * newer delivery decides the run. Tokens from before deliveries were recorded carry no
+   * sequence and are let through.
+   */
+  private async mustBeCurrent(claims: LeaseClaims): Promise<void> {
+    if (claims.seq === undefined) return;
+    let current: boolean;
+    try {
+      current = await this.deliveries.isCurrent(CONSUMERS.drones(claims.pool), claims.seq, claims.reply);
+    } catch (error) {
+      throw new AppError("unavailable", "the lease could not be checked; send it again", undefined, {
+        cause: error,
+      });
+    }
+    if (!current) {
+      throw new AppError(
+        "conflict",
+        `the lease of run ${claims.runId} lapsed and its job was delivered again; the newer delivery decides the run`,
+      );
+    }
+  }
+
+  /** A finished job's record is only a safeguard: losing it to a failure costs nothing but its TTL. */
+  private async forget(pool: string, seq: number): Promise<void> {
+    await this.deliveries.done(CONSUMERS.drones(pool), seq).catch(() => undefined);
   }
 
   /** Publishes a batch under the run's attempt; true when JetStream already had it. */

@@ -15,7 +15,7 @@ import {
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { App } from "../app.js";
 import type { Deps } from "../context.js";
-import { errorResponses, json } from "./openapi.js";
+import { errorResponses, json, problem } from "./openapi.js";
 
 export type DroneLeaseResponse = z.infer<typeof DroneLeaseSchema>;
 
@@ -50,7 +50,13 @@ const leaseAction = <T extends z.ZodType>(
     path: `/api/v1/drone/leases/${action}`,
     summary,
     request: body(schema),
-    responses: { 204: { description }, ...errorResponses },
+    responses: {
+      204: { description },
+      409: problem(
+        "The lease lapsed and its job was delivered again (to this drone or another); the newer delivery decides the run. Sending this again cannot succeed.",
+      ),
+      ...errorResponses,
+    },
   });
 
 export const renewRoute = leaseAction(
@@ -100,13 +106,14 @@ export const registerDroneLeases = (app: App, { droneBroker }: Deps) => {
       attempt,
       droneId,
       pool,
+      seq: msg.seq,
       issuedAt: Date.now(),
     });
     return c.json({ lease, job, deliveryCount, attempt, leaseMs: taken.ackWaitMs }, 200);
   });
   app.openapi(renewRoute, async (c) => {
     const broker = droneBroker();
-    broker.renew(broker.signer.verify(c.req.valid("json").lease));
+    await broker.renew(broker.signer.verify(c.req.valid("json").lease));
     return c.body(null, 204);
   });
   app.openapi(completeRoute, async (c) => {
@@ -117,7 +124,7 @@ export const registerDroneLeases = (app: App, { droneBroker }: Deps) => {
   app.openapi(releaseRoute, async (c) => {
     const broker = droneBroker();
     const { lease, delayMs, terminate } = c.req.valid("json");
-    broker.release(broker.signer.verify(lease), delayMs, terminate);
+    await broker.release(broker.signer.verify(lease), delayMs, terminate);
     return c.body(null, 204);
   });
 };
