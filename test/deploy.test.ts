@@ -68,6 +68,7 @@ interface Container {
 interface Volume {
   name: string;
   secret?: { secretName: string };
+  configMap?: { name: string; optional?: boolean };
 }
 
 interface Workload {
@@ -162,6 +163,23 @@ describe("the Kubernetes manifests", () => {
     expect(problems).toEqual([]);
   });
 
+  it("leaves what README.md has you create to you: `apply -k` would empty it otherwise", () => {
+    const created = [...readme.matchAll(/create (?:configmap|secret generic) ([\w-]+)/g)].map((m) => m[1]);
+    expect(created).toEqual(expect.arrayContaining(["chartly-secrets", "chartly-profiles"]));
+    const defined = objects.map((o) => o.metadata.name);
+    expect(created.filter((name) => defined.includes(name as string))).toEqual([]);
+    const unknown = workloads.flatMap((w) =>
+      (w.spec.template.spec.volumes ?? [])
+        .map((v) => v.configMap?.name ?? v.secret?.secretName)
+        .filter((name): name is string => name !== undefined)
+        .filter((name) => !defined.includes(name) && !created.includes(name))
+        .map(
+          (name) => `${w.metadata.name}: ${name} is neither in the kustomization nor created in README.md`,
+        ),
+    );
+    expect(unknown).toEqual([]);
+  });
+
   it("probes each process on its own port, /live for liveness and /ready for readiness", () => {
     const problems = chartly
       .filter(({ workload, container }) => workload.spec.template.spec.containers.includes(container))
@@ -179,9 +197,8 @@ describe("the Kubernetes manifests", () => {
         } as const;
         for (const [probe, path] of Object.entries(probes)) {
           const get = container[probe as keyof typeof probes]?.httpGet;
-          if (!get) {
-            if (probe !== "startupProbe") found.push(`${where}: no ${probe}`);
-          } else if (get.path !== path || get.port !== "http") {
+          if (!get) found.push(`${where}: no ${probe}`);
+          else if (get.path !== path || get.port !== "http") {
             found.push(`${where}: ${probe} asks ${get.port}${get.path}, expected http${path}`);
           }
         }

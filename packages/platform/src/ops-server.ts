@@ -1,6 +1,7 @@
 /**
  * @module The small HTTP server each process runs for operators:
- * `/health` (alive), `/ready` (every dependency, with latency) and `/metrics` (Prometheus).
+ * `/live` and `/health` (alive), `/ready` (every dependency, with latency) and `/metrics`
+ * (Prometheus).
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { serve } from "@hono/node-server";
@@ -51,7 +52,7 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
-/** Adds /health, /ready and /metrics to an app (the gateway mounts them on its public app). */
+/** Adds /live, /health, /ready and /metrics to an app (the gateway mounts them on its public app, without /health). */
 export function mountOpsRoutes<E extends Env>(
   app: Hono<E>,
   options: { service: string; checks: Record<string, Check>; metrics: Registry; liveness?: boolean },
@@ -79,8 +80,9 @@ export interface OpsServer {
   /**
    * Stops taking requests and resolves once every connection has ended. Requests already
    * under way finish; a request that reaches a kept-alive connection after this call is
-   * answered with `Connection: close`, and connections are closed as soon as they fall idle.
-   * Connections still open after `graceMs` are cut.
+   * answered with `Connection: close` (unless its handler sets that header itself), and
+   * connections are closed as soon as they fall idle. Connections still open after `graceMs`
+   * are cut.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -106,6 +108,7 @@ export function startHttpServer<E extends Env>(
         });
         const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
         const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        sweep.unref();
         server.close(() => {
           clearInterval(sweep);
           clearTimeout(cut);

@@ -110,13 +110,14 @@ describe("the HTTP server's close", () => {
     // Closed while a request is under way on the kept-alive connection.
     await sleep(105);
     const started = Date.now();
+    const atCall = seen;
     await server.close(30_000);
     const elapsed = Date.now() - started;
-    const atClose = seen;
     await client;
-    // Node's own close would serve this client for as long as it kept asking.
+    // Node's own close would serve this client for as long as it kept asking; here the request
+    // under way finishes and at most one more, told to close, reaches the app.
     expect(elapsed).toBeLessThan(4_000);
-    expect(seen).toBe(atClose);
+    expect(seen - atCall).toBeLessThanOrEqual(1);
     expect(outcomes.at(-1)).toBe("ECONNREFUSED");
     expect(outcomes).toContain("keep-alive");
   });

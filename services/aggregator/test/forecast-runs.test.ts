@@ -155,6 +155,31 @@ describe("forecast job runs in Postgres", () => {
     expect(await pruneFinishedRuns(sql, 1, 1)).toBe(1);
     expect(await pruneFinishedRuns(sql, 1, 1)).toBe(1);
     expect(await pruneFinishedRuns(sql, 1, 1)).toBe(0);
+    // Fits that overlapped finish out of order: the run kept is the highest version, not the last id.
+    const [third] = await sql<{ id: string }[]>`
+      insert into series (tenant_id, profile_id, measure, dims, dims_key)
+      values ('acme', 'p', 'third', '{}'::jsonb, '') returning id`;
+    const thirdId = Number(third?.id);
+    const ordered = [];
+    for (const [status, version] of [
+      ["succeeded", 5],
+      ["succeeded", 4],
+      ["failed", null],
+      ["failed", null],
+    ] as const) {
+      slot++;
+      const [row] = await sql<{ id: string }[]>`
+        insert into forecast_runs (tenant_id, series_id, trigger, slot, status, requested_model, horizon,
+          levels, finished_at, version)
+        values ('acme', ${thirdId}, 'request', null, ${status}, 'auto', 1, '[80]'::jsonb, now(), ${version})
+        returning id`;
+      ordered.push(Number(row?.id));
+    }
+    expect(await pruneFinishedRuns(sql, 1)).toBe(2);
+    const kept = (
+      await sql<{ id: string }[]>`select id from forecast_runs where series_id = ${thirdId} order by id`
+    ).map((r) => Number(r.id));
+    expect(kept).toEqual([ordered[0], ordered[3]]);
   });
 
   it("fail on-demand runs abandoned mid-fit, leaving recent and finished runs alone", async () => {

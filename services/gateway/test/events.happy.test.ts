@@ -95,6 +95,24 @@ describe("the event stream", () => {
     expect(Number(again[1]?.id)).toBe(Number(lastId) + 1);
   });
 
+  it("ends open streams when the gateway stops, and opens none while it stops", async () => {
+    const stopping = new AbortController();
+    const stoppable = await world.app({}, stopping.signal);
+    const open = await stoppable.request("/api/v1/events", as(KEYS.reader));
+    expect(open.status).toBe(200);
+    const reading = readEvents(open, () => false, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    stopping.abort();
+    const events = await reading;
+    expect(events.map((e) => e.event)).toEqual(["ready"]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    const late = await stoppable.request("/api/v1/events", as(KEYS.reader));
+    expect(late.status).toBe(503);
+    expect(late.headers.get("content-type")).toContain("application/problem+json");
+  });
+
   it("is refused to ingest-only credentials and without a credential", async () => {
     expect((await app.request("/api/v1/events", as(KEYS.ingest))).status).toBe(403);
     expect((await app.request("/api/v1/events")).status).toBe(401);

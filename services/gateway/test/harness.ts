@@ -178,8 +178,11 @@ export interface World {
   keysFile: string;
   /** Every RPC context the stand-ins saw. */
   seen: RpcContext[];
-  /** Builds a gateway app on this world; `env` adds to or overrides the defaults. */
-  app(env?: Record<string, string>): Promise<App>;
+  /**
+   * Builds a gateway app on this world; `env` adds to or overrides the defaults, `closing` plays
+   * the gateway's stop (it ends event streams).
+   */
+  app(env?: Record<string, string>, closing?: AbortSignal): Promise<App>;
   close(): Promise<void>;
 }
 
@@ -209,7 +212,7 @@ export async function startWorld(options: { standIns?: boolean } = {}): Promise<
     sql,
     keysFile,
     seen,
-    async app(env = {}) {
+    async app(env = {}, closing = undefined) {
       const config = loadConfig({
         DATABASE_URL: database.url,
         AUTH_API_KEYS_FILE: keysFile,
@@ -219,7 +222,14 @@ export async function startWorld(options: { standIns?: boolean } = {}): Promise<
       const limiter = config.RATE_LIMIT_ENABLED
         ? await KvRateLimiter.open(nc, config.RATE_LIMIT_WINDOW_SECONDS, silent)
         : undefined;
-      const io = { sql, rpc: rpcClient(nc, 1_000), js: () => jetstream(nc), logger: silent, limiter };
+      const io = {
+        sql,
+        rpc: rpcClient(nc, 1_000),
+        js: () => jetstream(nc),
+        logger: silent,
+        limiter,
+        closing,
+      };
       return createApp(config, io, self);
     },
     async close() {

@@ -31,6 +31,7 @@ export interface ForecastingOptions {
 }
 
 const PRUNE_INTERVAL_MS = 3_600_000;
+const FIRST_PRUNE_MS = 60_000;
 
 /** Prunes finished runs in bounded statements until none is left to delete. */
 async function pruneAllFinishedRuns(sql: Sql, keep: number): Promise<number> {
@@ -97,7 +98,7 @@ export async function startForecasting(
     logger,
   });
   const clock = startForecastClock(sql, js, logger, options.clockIntervalMs);
-  const prune = setInterval(() => {
+  const housekeeping = () => {
     pruneSkippedRuns(sql, options.skippedRetentionMs)
       .then((n) => n > 0 && logger.info({ deleted: n }, "old skipped forecast runs deleted"))
       .catch((error) => logger.warn({ err: error }, "deleting old skipped forecast runs failed"));
@@ -107,10 +108,15 @@ export async function startForecasting(
     failAbandonedRequestRuns(sql, Math.max(ABANDONED_REQUEST_MS, 2 * options.requestDeadlineMs))
       .then((n) => n > 0 && logger.warn({ failed: n }, "abandoned on-demand forecast runs failed"))
       .catch((error) => logger.warn({ err: error }, "failing abandoned on-demand forecast runs failed"));
-  }, PRUNE_INTERVAL_MS);
+  };
+  // A first pass soon after start, so a replica restarted more often than hourly still prunes.
+  const firstPass = setTimeout(housekeeping, FIRST_PRUNE_MS);
+  firstPass.unref();
+  const prune = setInterval(housekeeping, PRUNE_INTERVAL_MS);
   return {
     handlers: forecastHandlers(sql, () => js, forecaster, { maxSpecsPerTenant: options.maxSpecsPerTenant }),
     async stop() {
+      clearTimeout(firstPass);
       clearInterval(prune);
       await Promise.all([queue.stop(), clock.stop()]);
       await pool.close();

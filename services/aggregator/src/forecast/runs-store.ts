@@ -261,19 +261,29 @@ export async function pruneSkippedRuns(sql: Sql, olderThanMs: number): Promise<n
  * Answers how many.
  */
 export async function pruneFinishedRuns(sql: Sql, keep: number, batch = 5_000): Promise<number> {
-  const rows = await sql`
-    delete from forecast_runs where id in (
-      select id from (
-        select id, status,
-          row_number() over (partition by series_id, spec_id order by id desc) as newest,
-          row_number() over (partition by series_id, spec_id, status order by id desc) as newest_of_status
-        from forecast_runs
-        where status in ('succeeded', 'failed')
-      ) ranked
-      where newest > ${keep} and not (status = 'succeeded' and newest_of_status = 1)
-      limit ${batch})`;
-  return rows.count;
+  // One replica at a time; another finds the lock taken and leaves the work to it.
+  return sql.begin(async (tx) => {
+    const [lock] = await tx<{ held: boolean }[]>`select pg_try_advisory_xact_lock(${PRUNE_LOCK}) as held`;
+    if (!lock?.held) return 0;
+    // The newest succeeded run is the one with the highest version (what the series shows),
+    // which is not always the highest id when fits overlap.
+    const rows = await tx`
+      delete from forecast_runs where id in (
+        select id from (
+          select id, status,
+            row_number() over (partition by series_id, spec_id order by id desc) as newest,
+            row_number() over (partition by series_id, spec_id, status order by version desc nulls last, id desc)
+              as newest_of_status
+          from forecast_runs
+          where status in ('succeeded', 'failed')
+        ) ranked
+        where newest > ${keep} and not (status = 'succeeded' and newest_of_status = 1)
+        limit ${batch})`;
+    return rows.count;
+  });
 }
+
+const PRUNE_LOCK = 7_358_206;
 
 /**
  * Fails on-demand runs still `running` `olderThanMs` after they started: their fit is bounded by

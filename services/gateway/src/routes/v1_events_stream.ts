@@ -70,6 +70,8 @@ function visibleTo(tenant: string, msg: JsMsg): { type: string; data: string } |
 export const registerV1EventsStream = (app: App, { js, closing, logger }: Deps) =>
   app.openapi(route, async (c) => {
     const tenant = tenantOf(c);
+    // A stream opened while the gateway stops would hold it open until cut: reconnect elsewhere.
+    if (closing.aborted) throw new AppError("unavailable", "the gateway is stopping; connect again");
     const after = c.req.valid("header")["last-event-id"] ?? c.req.valid("query").lastEventId;
     let consumer: Consumer;
     try {
@@ -91,6 +93,7 @@ export const registerV1EventsStream = (app: App, { js, closing, logger }: Deps) 
       const stop = () => messages.stop();
       stream.onAbort(stop);
       closing.addEventListener("abort", stop, { once: true });
+      if (closing.aborted) stop();
       const heartbeat = setInterval(() => void stream.write(": keep-alive\n\n").catch(stop), HEARTBEAT_MS);
       try {
         await stream.writeSSE({ event: "ready", data: "{}", retry: 2_000 });
