@@ -26,7 +26,6 @@ import {
 } from "@chartly/drone";
 import {
   createLogger,
-  Deliveries,
   ensurePullConsumer,
   ensureStreams,
   openDrainBucket,
@@ -171,7 +170,6 @@ async function main(): Promise<void> {
       await openDroneBucket(conn),
       await openDrainBucket(conn),
       60_000,
-      await Deliveries.open(conn),
     );
     const worker = new Worker(measured(transport, lateness), logger, {
       id: `bench-drone-${i}`,

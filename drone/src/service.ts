@@ -5,7 +5,6 @@
 import { hostname } from "node:os";
 import { CONSUMERS, jobSubject, STREAMS } from "@chartly/contracts";
 import {
-  Deliveries,
   ensurePullConsumer,
   ensureStreams,
   openDrainBucket,
@@ -69,7 +68,6 @@ export async function startDrone(config: Config): Promise<Drone> {
     await openDroneBucket(nc),
     await openDrainBucket(nc),
     config.DRONE_LEASE_MS,
-    await Deliveries.open(nc),
   );
   const worker = new Worker(controlPlane, logger, workerOptions(config, id));
   await worker.start();

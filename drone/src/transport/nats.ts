@@ -12,7 +12,6 @@ import {
   recordsSubject,
   runEventMessageId,
 } from "@chartly/contracts";
-import { ackSubjectOf, type Deliveries } from "@chartly/platform";
 import type { Consumer, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { ControlPlane, HeartbeatAnswer, Lease } from "./types.js";
@@ -24,22 +23,11 @@ export class NatsControlPlane implements ControlPlane {
     private readonly drones: KV,
     private readonly drains: KV,
     private readonly leaseMs: number,
-    private readonly deliveries: Deliveries,
   ) {}
 
   async lease(waitMs: number): Promise<Lease | null> {
     const msg = await this.consumer.next({ expires: Math.max(1_000, waitMs) });
-    if (!msg) return null;
-    const consumer = msg.info.consumer;
-    try {
-      await this.deliveries.taken(consumer, msg);
-    } catch (error) {
-      msg.nak();
-      throw error;
-    }
-    return natsLease(this.js, msg, this.leaseMs, () =>
-      this.deliveries.isCurrent(consumer, msg.seq, ackSubjectOf(msg)),
-    );
+    return msg ? natsLease(this.js, msg, this.leaseMs) : null;
   }
 
   async heartbeat(beat: DroneHeartbeat): Promise<HeartbeatAnswer | undefined> {
@@ -55,28 +43,19 @@ export class NatsControlPlane implements ControlPlane {
   async close(): Promise<void> {}
 }
 
-/**
- * A delivery as a lease. `current` says whether it is still the job's latest delivery: once a
- * lapsed lease's job went to another drone, acting on this one would act on that delivery, so
- * the lease then renews, completes and hands back nothing (the newer delivery decides the run).
- */
-function natsLease(js: JetStreamClient, msg: JsMsg, leaseMs: number, current: () => Promise<boolean>): Lease {
+function natsLease(js: JetStreamClient, msg: JsMsg, leaseMs: number): Lease {
   let payload: unknown;
   try {
     payload = msg.json();
   } catch {
     // Not JSON: the worker rejects it as a malformed job.
   }
-  /** Runs `act` if this delivery is still the current one; a failed check is taken as yes. */
-  const ifCurrent = async (act: () => unknown) => {
-    if (await current().catch(() => true)) await act();
-  };
   return {
     payload,
     deliveryCount: msg.info.deliveryCount,
     key: `${msg.info.streamSequence}`,
     renewEveryMs: Math.max(1_000, Math.floor(leaseMs / 3)),
-    renew: () => void ifCurrent(() => msg.working()).catch(() => undefined),
+    renew: () => msg.working(),
     publishBatch: async (batch: RecordBatch, messageId: string) => {
       await js.publish(recordsSubject(batch.tenant, batch.profileId), JSON.stringify(batch), {
         msgID: messageId,
@@ -87,8 +66,10 @@ function natsLease(js: JetStreamClient, msg: JsMsg, leaseMs: number, current: ()
         msgID: runEventMessageId(event),
       });
     },
-    complete: () => ifCurrent(() => msg.ackAck()),
-    release: (delayMs) => void ifCurrent(() => msg.nak(delayMs)).catch(() => undefined),
-    reject: () => void ifCurrent(() => msg.term()).catch(() => undefined),
+    complete: async () => {
+      await msg.ackAck();
+    },
+    release: (delayMs) => msg.nak(delayMs),
+    reject: () => msg.term(),
   };
 }

@@ -58,8 +58,9 @@ export const BUCKETS = {
   /** The gateway's rate-limit counters, shared by its replicas. */
   rateLimits: "chartly_ratelimits",
   /**
-   * The current delivery of each leased job, by consumer and stream sequence: a drone whose lease
-   * lapsed cannot renew, complete or hand back the newer delivery (JetStream acks by sequence).
+   * The latest delivery of each job leased through the gateway, by consumer and stream sequence:
+   * an edge drone whose lease lapsed cannot renew, complete or hand back the newer delivery
+   * (JetStream acts on whichever delivery's ack subject it is sent to).
    */
   deliveries: "chartly_deliveries",
 } as const;

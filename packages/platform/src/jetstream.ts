@@ -120,12 +120,25 @@ export const DELIVERY_TTL_MS = 7 * 24 * 3_600_000;
 /** The ack subject of a JetStream delivery, which the client keeps but does not type. */
 export const ackSubjectOf = (msg: JsMsg): string => (msg as unknown as { reply: string }).reply;
 
+/** The consumer, stream sequence and delivery count an ack subject names, if it is one. */
+export function deliveryOf(reply: string): { consumer: string; seq: number; count: number } | undefined {
+  // $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>, or with a domain and
+  // an account hash after ACK and a token at the end.
+  const parts = reply.split(".");
+  if (parts[0] !== "$JS" || parts[1] !== "ACK") return undefined;
+  const at = parts.length === 9 ? 3 : parts.length >= 12 ? 5 : -1;
+  const [consumer, count, seq] = [parts[at], Number(parts[at + 1]), Number(parts[at + 2])];
+  if (at < 0 || !consumer || !Number.isSafeInteger(count) || !Number.isSafeInteger(seq)) return undefined;
+  return { consumer, seq, count };
+}
+
 /**
- * Which delivery of each job message is the current one. JetStream acts on an ack, a nak or an
- * in-progress by stream sequence, whichever delivery's ack subject it came on; so a drone whose
- * lease lapsed (it was offline, or stalled) and whose job went to another drone would renew,
- * complete or hand back the newer delivery. Whoever takes a job records its delivery here, and
- * acts on it only while it is still the one recorded.
+ * The latest delivery of each job an edge drone leased through the gateway. JetStream takes an
+ * ack, a nak or an in-progress on any delivery's ack subject as meant for the message, so a drone
+ * whose lease lapsed (it was offline) would otherwise complete, hand back or renew the delivery
+ * another drone now holds. The gateway records each delivery's count as it hands the job out and
+ * refuses a lease whose count is lower than the one recorded. A record that could not be written
+ * only leaves that lease unguarded: it never blocks a newer one.
  */
 export class Deliveries {
   private constructor(private readonly kv: KV) {}
@@ -134,20 +147,24 @@ export class Deliveries {
     return new Deliveries(await new Kvm(nc).create(BUCKETS.deliveries, { ttl: DELIVERY_TTL_MS, history: 1 }));
   }
 
-  /** Records `msg`, just taken from `consumer`, as its job's current delivery. */
-  async taken(consumer: string, msg: JsMsg): Promise<void> {
-    await this.kv.put(deliveryKey(consumer, msg.seq), ackSubjectOf(msg));
+  /** Records the delivery `reply` names as its job's latest. */
+  async taken(reply: string): Promise<void> {
+    const delivery = deliveryOf(reply);
+    if (delivery) await this.kv.put(deliveryKey(delivery.consumer, delivery.seq), String(delivery.count));
   }
 
-  /** Whether the delivery with ack subject `reply` is still its job's latest (true when none was recorded). */
-  async isCurrent(consumer: string, seq: number, reply: string): Promise<boolean> {
-    const entry = await this.kv.get(deliveryKey(consumer, seq));
-    return entry?.operation !== "PUT" || entry.string() === reply;
+  /** False when a later delivery of the same job was recorded after the one `reply` names. */
+  async isCurrent(reply: string): Promise<boolean> {
+    const delivery = deliveryOf(reply);
+    if (!delivery) return true;
+    const entry = await this.kv.get(deliveryKey(delivery.consumer, delivery.seq));
+    return entry?.operation !== "PUT" || Number(entry.string()) <= delivery.count;
   }
 
   /** Forgets a job that is done. */
-  async done(consumer: string, seq: number): Promise<void> {
-    await this.kv.delete(deliveryKey(consumer, seq));
+  async done(reply: string): Promise<void> {
+    const delivery = deliveryOf(reply);
+    if (delivery) await this.kv.delete(deliveryKey(delivery.consumer, delivery.seq));
   }
 }
 

@@ -268,7 +268,7 @@ export async function startGateway(config: Config): Promise<Gateway> {
   await ensureStreams(started.nc, ["records", "events"]);
   js = jetstream(started.nc);
   if (config.DRONE_LEASE_SECRET) {
-    broker = await DroneBroker.open(started.nc, new LeaseSigner(config.DRONE_LEASE_SECRET));
+    broker = await DroneBroker.open(started.nc, new LeaseSigner(config.DRONE_LEASE_SECRET), started.logger);
   }
   client = rpcClient(started.nc, config.RPC_TIMEOUT_MS, {
     batched: BATCHED_READS,

@@ -20,6 +20,7 @@ import {
   Deliveries,
   ensurePullConsumer,
   ensureStreams,
+  type Logger,
   openDrainBucket,
   openDroneBucket,
 } from "@chartly/platform";
@@ -63,11 +64,12 @@ export class DroneBroker {
     private readonly drones: KV,
     private readonly drains: KV,
     private readonly deliveries: Deliveries,
+    private readonly logger: Logger | undefined,
   ) {
     this.js = jetstream(nc);
   }
 
-  static async open(nc: NatsConnection, signer: LeaseSigner): Promise<DroneBroker> {
+  static async open(nc: NatsConnection, signer: LeaseSigner, logger?: Logger): Promise<DroneBroker> {
     await ensureStreams(nc, ["jobs"]);
     return new DroneBroker(
       nc,
@@ -75,6 +77,7 @@ export class DroneBroker {
       await openDroneBucket(nc),
       await openDrainBucket(nc),
       await Deliveries.open(nc),
+      logger,
     );
   }
 
@@ -92,15 +95,13 @@ export class DroneBroker {
       });
     }
     if (!msg) return null;
-    try {
-      await this.deliveries.taken(CONSUMERS.drones(pool), msg);
-    } catch (error) {
-      msg.nak();
-      throw new AppError("unavailable", "the lease could not be recorded; ask again", undefined, {
-        cause: error,
-      });
-    }
-    return { msg, ackSubject: ackSubjectOf(msg), ackWaitMs };
+    const ackSubject = ackSubjectOf(msg);
+    // Without the record this lease is unguarded against a later one, nothing worse: going on
+    // beats handing the job back, which would spend one of its deliveries.
+    await this.deliveries.taken(ackSubject).catch((error) => {
+      this.logger?.warn({ err: error, pool }, "a lease could not be recorded; it goes out unguarded");
+    });
+    return { msg, ackSubject, ackWaitMs };
   }
 
   async renew(claims: LeaseClaims): Promise<void> {
@@ -111,7 +112,7 @@ export class DroneBroker {
   async release(claims: LeaseClaims, delayMs: number, terminate: boolean): Promise<void> {
     await this.mustBeCurrent(claims);
     this.nc.publish(claims.reply, terminate ? TERM : nak(delayMs));
-    if (terminate && claims.seq !== undefined) await this.forget(claims.pool, claims.seq);
+    if (terminate) await this.forget(claims.reply);
   }
 
   /** Acks the job and waits for JetStream to confirm, so the drone may forget it. */
@@ -132,19 +133,17 @@ export class DroneBroker {
         },
       );
     }
-    if (claims.seq !== undefined) await this.forget(claims.pool, claims.seq);
+    await this.forget(claims.reply);
   }
 
   /**
-   * Refuses a lease whose job lapsed and was delivered again (to this drone or another): the
-   * newer delivery decides the run. Tokens from before deliveries were recorded carry no
-   * sequence and are let through.
+   * Refuses a lease whose job lapsed and was delivered again through the gateway (to this drone
+   * or another): the newer delivery decides the run.
    */
   private async mustBeCurrent(claims: LeaseClaims): Promise<void> {
-    if (claims.seq === undefined) return;
     let current: boolean;
     try {
-      current = await this.deliveries.isCurrent(CONSUMERS.drones(claims.pool), claims.seq, claims.reply);
+      current = await this.deliveries.isCurrent(claims.reply);
     } catch (error) {
       throw new AppError("unavailable", "the lease could not be checked; send it again", undefined, {
         cause: error,
@@ -159,8 +158,8 @@ export class DroneBroker {
   }
 
   /** A finished job's record is only a safeguard: losing it to a failure costs nothing but its TTL. */
-  private async forget(pool: string, seq: number): Promise<void> {
-    await this.deliveries.done(CONSUMERS.drones(pool), seq).catch(() => undefined);
+  private async forget(reply: string): Promise<void> {
+    await this.deliveries.done(reply).catch(() => undefined);
   }
 
   /** Publishes a batch under the run's attempt; true when JetStream already had it. */

@@ -19,8 +19,6 @@ const LeaseClaimsSchema = z.object({
   attempt: z.number().int().positive(),
   droneId: z.string(),
   pool: z.string(),
-  /** The job's stream sequence, under which its current delivery is recorded (absent in older tokens). */
-  seq: z.number().int().positive().optional(),
   /** When the lease was granted (ms since the epoch). */
   issuedAt: z.number().int(),
 });

@@ -106,7 +106,6 @@ export const registerDroneLeases = (app: App, { droneBroker }: Deps) => {
       attempt,
       droneId,
       pool,
-      seq: msg.seq,
       issuedAt: Date.now(),
     });
     return c.json({ lease, job, deliveryCount, attempt, leaseMs: taken.ackWaitMs }, 200);
