@@ -64,7 +64,7 @@ export class OutboxSync {
     });
     this.failures = new Counter({
       name: "chartly_drone_outbox_failures_total",
-      help: "Failed attempts to send an outbox entry, by outcome (retried or rejected).",
+      help: "Failed attempts to send an outbox entry, by outcome (retried, rejected, or superseded: a completion whose job was delivered again).",
       labelNames: ["outcome"],
       registers: [metrics],
     });
@@ -114,6 +114,19 @@ export class OutboxSync {
         retryMs = RETRY_MS.first;
       } catch (error) {
         const message = (error as Error).message;
+        if (next?.entry.kind === "complete" && error instanceof DroneApiError && error.status === 409) {
+          // The lease lapsed and the job went out again (or its queue is gone): the newer
+          // delivery decides the run, and there is nothing left for this one to complete.
+          const dropped = await this.outbox.remove(next.seq).then(
+            () => true,
+            () => false,
+          );
+          if (dropped) {
+            this.failures.inc({ outcome: "superseded" });
+            this.logger.info({ err: error, seq: next.seq }, "a completion was superseded; dropped");
+            continue;
+          }
+        }
         const refused = error instanceof DroneApiError && !error.retryable && next !== undefined;
         if (refused || error instanceof UnreadableEntryError) {
           const seq = error instanceof UnreadableEntryError ? error.seq : (next?.seq as number);

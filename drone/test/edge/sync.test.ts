@@ -27,6 +27,11 @@ describe("the outbox sender", () => {
       });
       req.on("end", () => {
         received.push(`${req.url} ${body}`);
+        if (body.includes("lease-lapsed")) {
+          res.writeHead(409, { "content-type": "application/problem+json" });
+          res.end('{"type":"conflict","detail":"the lease lapsed and its job was delivered again"}');
+          return;
+        }
         res.writeHead(202, { "content-type": "application/json" });
         res.end('{"duplicate":false}');
       });
@@ -64,5 +69,34 @@ describe("the outbox sender", () => {
       "0000000000000001.json",
       "0000000000000001.json.reason",
     ]);
+  });
+
+  it("drops a completion whose lease lapsed and whose job went out again, without calling it refused", async () => {
+    const outbox = await Outbox.open(dir);
+    await outbox.append({ kind: "complete", lease: "lease-lapsed-0000" });
+    await outbox.append({ kind: "complete", lease: "lease-whole-0000" });
+    const metrics = new Registry();
+    const sync = new OutboxSync(
+      outbox,
+      new DroneApi(baseUrl, "key"),
+      createLogger("drone", "silent"),
+      metrics,
+    );
+    sync.start();
+    await waitFor(
+      "both entries to be done",
+      async () => (outbox.pending === 0 ? true : undefined),
+      10_000,
+      50,
+    );
+    await sync.stop(0);
+    expect(received.map((r) => r.split(" ")[1])).toEqual([
+      '{"lease":"lease-lapsed-0000"}',
+      '{"lease":"lease-whole-0000"}',
+    ]);
+    expect(sync.status.rejected).toBe(0);
+    expect(await metrics.getSingleMetricAsString("chartly_drone_outbox_failures_total")).toContain(
+      'outcome="superseded"} 1',
+    );
   });
 });
