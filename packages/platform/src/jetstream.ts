@@ -7,7 +7,6 @@ import {
   AckPolicy,
   DeliverPolicy,
   type JetStreamManager,
-  type JsMsg,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
@@ -114,11 +113,8 @@ function isNotFound(error: unknown): boolean {
   return /not found/i.test(String((error as Error)?.message ?? error));
 }
 
-/** How long the current delivery of a leased job is remembered: as long as a lease token lives. */
-export const DELIVERY_TTL_MS = 7 * 24 * 3_600_000;
-
-/** The ack subject of a JetStream delivery, which the client keeps but does not type. */
-export const ackSubjectOf = (msg: JsMsg): string => (msg as unknown as { reply: string }).reply;
+/** How long the latest delivery of a leased job is remembered: as long as a lease token lives. */
+const DELIVERY_TTL_MS = 7 * 24 * 3_600_000;
 
 /** The consumer, stream sequence and delivery count an ack subject names, if it is one. */
 export function deliveryOf(reply: string): { consumer: string; seq: number; count: number } | undefined {

@@ -112,14 +112,19 @@ describe("forecast job runs in Postgres", () => {
     const otherId = Number(other?.id);
     await sql`insert into forecast_specs (id, tenant_id, series_id, horizon) values ('spec-2', 'acme', ${otherId}, 1)`;
     let slot = 0;
-    const insert = async (seriesId: number, specId: string | null, status: string) => {
+    const insert = async (
+      seriesId: number,
+      specId: string | null,
+      status: string,
+      version = status === "succeeded" ? 1000 + slot + 1 : null,
+    ) => {
       slot++;
       const [row] = await sql<{ id: string }[]>`
         insert into forecast_runs (tenant_id, spec_id, series_id, trigger, slot, status, requested_model,
           horizon, levels, finished_at, version)
         values ('acme', ${specId}, ${seriesId}, ${specId ? "schedule" : "request"},
           '2030-01-01'::timestamptz + ${slot} * interval '1 hour', ${status}, 'auto', 1, '[80]'::jsonb, now(),
-          ${status === "succeeded" ? 1000 + slot : null})
+          ${version})
         returning id`;
       if (status === "succeeded") {
         await sql`insert into forecast_points (run_id, step, ts, value, lower, upper)
@@ -160,21 +165,12 @@ describe("forecast job runs in Postgres", () => {
       insert into series (tenant_id, profile_id, measure, dims, dims_key)
       values ('acme', 'p', 'third', '{}'::jsonb, '') returning id`;
     const thirdId = Number(third?.id);
-    const ordered = [];
-    for (const [status, version] of [
-      ["succeeded", 5],
-      ["succeeded", 4],
-      ["failed", null],
-      ["failed", null],
-    ] as const) {
-      slot++;
-      const [row] = await sql<{ id: string }[]>`
-        insert into forecast_runs (tenant_id, series_id, trigger, slot, status, requested_model, horizon,
-          levels, finished_at, version)
-        values ('acme', ${thirdId}, 'request', null, ${status}, 'auto', 1, '[80]'::jsonb, now(), ${version})
-        returning id`;
-      ordered.push(Number(row?.id));
-    }
+    const ordered = [
+      await insert(thirdId, null, "succeeded", 5),
+      await insert(thirdId, null, "succeeded", 4),
+      await insert(thirdId, null, "failed"),
+      await insert(thirdId, null, "failed"),
+    ];
     expect(await pruneFinishedRuns(sql, 1)).toBe(2);
     const kept = (
       await sql<{ id: string }[]>`select id from forecast_runs where series_id = ${thirdId} order by id`

@@ -73,19 +73,18 @@ describe("the drone API", () => {
   const call = (app: App, path: string, body: unknown, key: string = KEYS.drone) =>
     app.request(`/api/v1/drone${path}`, as(key, { body }));
 
-  /** Queues a job on `pool` and leases it through replica A. */
-  const leased = async (runId: string, pool: string): Promise<DroneLeaseResponse> => {
-    await jetstream(world.nc).publish(`chartly.jobs.${pool}`, JSON.stringify(job(runId, pool)), {
-      msgID: runId,
-    });
-    const response = await call(replicaA, "/leases", {
-      droneId: "edge-1",
-      pool,
-      waitMs: 2_000,
-      leaseMs: 30_000,
-    });
+  const queue = (runId: string, pool: string) =>
+    jetstream(world.nc).publish(`chartly.jobs.${pool}`, JSON.stringify(job(runId, pool)), { msgID: runId });
+  /** Leases a job of `pool` through replica A. */
+  const lease = async (pool: string, leaseMs = 30_000, waitMs = 2_000): Promise<DroneLeaseResponse> => {
+    const response = await call(replicaA, "/leases", { droneId: "edge-1", pool, waitMs, leaseMs });
     expect(response.status).toBe(200);
     return (await response.json()) as DroneLeaseResponse;
+  };
+  /** Queues a job on `pool` and leases it through replica A. */
+  const leased = async (runId: string, pool: string): Promise<DroneLeaseResponse> => {
+    await queue(runId, pool);
+    return lease(pool);
   };
 
   beforeAll(async () => {
@@ -113,22 +112,10 @@ describe("the drone API", () => {
 
   it("refuses to act on a lease whose job lapsed and went out again, and lets the newer one finish it", async () => {
     const pool = "pool-lapse";
-    await jetstream(world.nc).publish(`chartly.jobs.${pool}`, JSON.stringify(job("run-lapse", pool)), {
-      msgID: "run-lapse",
-    });
-    const take = async () => {
-      const response = await call(replicaA, "/leases", {
-        droneId: "edge-1",
-        pool,
-        waitMs: 6_000,
-        leaseMs: 3_000,
-      });
-      expect(response.status).toBe(200);
-      return (await response.json()) as DroneLeaseResponse;
-    };
-    const first = await take();
+    await queue("run-lapse", pool);
+    const first = await lease(pool, 3_000, 6_000);
     // Not renewed: JetStream hands the job out again once the 3 s lease is over.
-    const second = await take();
+    const second = await lease(pool, 3_000, 6_000);
     expect([first.deliveryCount, second.deliveryCount]).toEqual([1, 2]);
 
     for (const action of ["renew", "complete", "release"]) {

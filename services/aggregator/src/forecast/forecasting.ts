@@ -12,7 +12,7 @@ import { createFitPool } from "./pool.js";
 import { startForecastQueue } from "./queue.js";
 import { forecastHandlers } from "./rpc.js";
 import { createForecaster } from "./runner.js";
-import { failAbandonedRequestRuns, pruneFinishedRuns, pruneSkippedRuns } from "./runs-store.js";
+import { failAbandonedRequestRuns, pruneAllFinishedRuns, pruneSkippedRuns } from "./runs-store.js";
 import { startForecastClock } from "./scheduler.js";
 
 export interface ForecastingOptions {
@@ -33,16 +33,6 @@ export interface ForecastingOptions {
 const PRUNE_INTERVAL_MS = 3_600_000;
 const FIRST_PRUNE_MS = 60_000;
 
-/** Prunes finished runs in bounded statements until none is left to delete. */
-async function pruneAllFinishedRuns(sql: Sql, keep: number): Promise<number> {
-  const batch = 5_000;
-  let total = 0;
-  for (;;) {
-    const deleted = await pruneFinishedRuns(sql, keep, batch);
-    total += deleted;
-    if (deleted < batch) return total;
-  }
-}
 /** An on-demand run still running this long after its start was abandoned (its fit is bounded by the request deadline). */
 const ABANDONED_REQUEST_MS = 600_000;
 

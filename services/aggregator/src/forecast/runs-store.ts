@@ -260,7 +260,7 @@ export async function pruneSkippedRuns(sql: Sql, olderThanMs: number): Promise<n
  * the forecast the series shows, and what tells a recurring spec that nothing changed since.
  * Answers how many.
  */
-export async function pruneFinishedRuns(sql: Sql, keep: number, batch = 5_000): Promise<number> {
+export async function pruneFinishedRuns(sql: Sql, keep: number, batch = PRUNE_BATCH): Promise<number> {
   // One replica at a time; another finds the lock taken and leaves the work to it.
   return sql.begin(async (tx) => {
     const [lock] = await tx<{ held: boolean }[]>`select pg_try_advisory_xact_lock(${PRUNE_LOCK}) as held`;
@@ -284,6 +284,17 @@ export async function pruneFinishedRuns(sql: Sql, keep: number, batch = 5_000): 
 }
 
 const PRUNE_LOCK = 7_358_206;
+const PRUNE_BATCH = 5_000;
+
+/** `pruneFinishedRuns` until a statement finds less than a batch to delete. Answers how many in all. */
+export async function pruneAllFinishedRuns(sql: Sql, keep: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await pruneFinishedRuns(sql, keep);
+    total += deleted;
+    if (deleted < PRUNE_BATCH) return total;
+  }
+}
 
 /**
  * Fails on-demand runs still `running` `olderThanMs` after they started: their fit is bounded by

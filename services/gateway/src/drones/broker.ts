@@ -16,7 +16,6 @@ import {
 } from "@chartly/contracts";
 import {
   AppError,
-  ackSubjectOf,
   Deliveries,
   ensurePullConsumer,
   ensureStreams,
@@ -41,6 +40,9 @@ const ACK = "+ACK";
 const TERM = "+TERM";
 const nak = (delayMs: number) =>
   delayMs > 0 ? `-NAK ${JSON.stringify({ delay: delayMs * 1_000_000 })}` : "-NAK";
+
+/** The ack subject of a delivery, which the client keeps but does not type. */
+const ackSubjectOf = (msg: JsMsg): string => (msg as unknown as { reply: string }).reply;
 
 export interface TakenJob {
   msg: JsMsg;
