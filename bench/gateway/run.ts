@@ -5,9 +5,11 @@
  * rounds of the same run on the same machine. Reports req/s and p50/p99 of each round, the ratio
  * of the medians, CPU per request by process, how the reads were batched, and the gateway's
  * latency at a fixed 1,000 req/s; then the same with rate limits on (two more NATS round trips
- * per request). Fails if any request fails.
+ * per request). Fails if any request fails. The services run as deployed: their compiled
+ * output (built first, `npm run build`) under plain Node; `--source` runs the TypeScript under tsx
+ * instead, as the tests do.
  *
- *   npm run bench:gateway -- [--duration 10] [--rounds 3] [--series 100] [--connections 32] [--rate 1000]
+ *   npm run bench:gateway -- [--duration 10] [--rounds 3] [--series 100] [--connections 32] [--rate 1000] [--source]
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -21,6 +23,7 @@ import {
   freePort,
   type Launched,
   launch,
+  REPO_ROOT,
   startNatsServer,
   startPostgresServer,
   waitFor,
@@ -34,6 +37,7 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "1000" },
     rounds: { type: "string", default: "3" },
     series: { type: "string", default: "100" },
+    source: { type: "boolean", default: false },
   },
 });
 const DURATION = Number(args.duration);
@@ -41,6 +45,9 @@ const CONNECTIONS = Number(args.connections);
 const RATE = Number(args.rate);
 const ROUNDS = Number(args.rounds);
 const SERIES = Number(args.series);
+/** A service's entry point: its compiled output, or with `--source` its TypeScript. */
+const entry = (service: string) =>
+  args.source ? `services/${service}/src/main.ts` : `services/${service}/dist/main.js`;
 const READER_KEY = "bench-reader-key-0000000000000000";
 const INGEST_KEY = "bench-ingest-key-0000000000000000";
 
@@ -241,8 +248,12 @@ async function main(): Promise<void> {
   console.log(
     `bench/gateway: ${cpus().length} CPUs, load average ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(" ")}; ${CONNECTIONS} connections, ${DURATION} s per run`,
+      .join(" ")}; ${CONNECTIONS} connections, ${DURATION} s per run; services ${
+      args.source ? "from source under tsx" : "compiled, under plain Node"
+    }`,
   );
+  if (!args.source)
+    execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] });
   const nats = await startNatsServer();
   const pg = await startPostgresServer();
   const dir = await mkdtemp(join(tmpdir(), "chartly-bench-gateway-"));
@@ -263,7 +274,7 @@ async function main(): Promise<void> {
     const common = { NATS_URL: nats.url, DATABASE_URL: pg.url, LOG_LEVEL: "warn" };
     const gatewayOn = async (name: string, env: Record<string, string>) => {
       const port = await freePort();
-      const gateway = launch(name, "services/gateway/src/main.ts", {
+      const gateway = launch(name, entry("gateway"), {
         ...common,
         HTTP_PORT: String(port),
         AUTH_API_KEYS_FILE: keysFile,
@@ -286,14 +297,14 @@ async function main(): Promise<void> {
     };
     const aggregatorPort = await freePort();
     processes.push(
-      launch("aggregator", "services/aggregator/src/main.ts", {
+      launch("aggregator", entry("aggregator"), {
         ...common,
         HTTP_PORT: String(aggregatorPort),
       }),
     );
     const aggregatorMetrics = `http://127.0.0.1:${aggregatorPort}/metrics`;
     const helloPort = await freePort();
-    processes.push(launch("hello", "bench/gateway/hello.ts", { HTTP_PORT: String(helloPort) }));
+    processes.push(launch("hello", "bench/gateway/hello.mjs", { HTTP_PORT: String(helloPort) }));
     const hello = `http://127.0.0.1:${helloPort}/hello`;
     await waitFor("the hello server", async () => ((await fetch(hello)).ok ? true : undefined), 30_000, 100);
     const gateway = await gatewayOn("gateway", { RATE_LIMIT_ENABLED: "false" });

@@ -15,15 +15,18 @@ export interface Launched {
 }
 
 /**
- * Runs a TypeScript entry point (relative to the repository root) under tsx. Extra Node options
- * for every launched process (say `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile a
- * benchmark's services) come from `CHARTLY_LAUNCH_NODE_ARGS`, split on spaces.
+ * Runs an entry point (relative to the repository root): a TypeScript one under tsx, with the
+ * workspace packages' sources; a JavaScript one (say `services/gateway/dist/main.js`, the
+ * compiled output that images run) with plain Node, as deployed. Extra Node options for every
+ * launched process (say `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile a benchmark's
+ * services) come from `CHARTLY_LAUNCH_NODE_ARGS`, split on spaces.
  */
 export function launch(name: string, entry: string, env: Record<string, string>): Launched {
   const extra = (process.env.CHARTLY_LAUNCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const fromSource = entry.endsWith(".ts");
   const child = spawn(
     process.execPath,
-    [...extra, "--conditions=@chartly/source", "--import", "tsx", entry],
+    fromSource ? [...extra, "--conditions=@chartly/source", "--import", "tsx", entry] : [...extra, entry],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "info", ...env },

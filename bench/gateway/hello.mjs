@@ -1,6 +1,7 @@
 /**
  * @module The bare Hono baseline of bench/gateway: "hello" on `HTTP_PORT`, served by the same
- * Node adapter as the gateway, in a process of its own like the gateway.
+ * Node adapter as the gateway, in a process of its own like the gateway, run by plain Node like
+ * the gateway's compiled output.
  */
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
