@@ -11,13 +11,13 @@
  *
  *   npm run bench:gateway -- [--duration 10] [--rounds 3] [--series 100] [--connections 32] [--rate 1000] [--source]
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import http from "node:http";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { parseArgs, promisify } from "node:util";
 import { createDatabase, runMigrations } from "@chartly/db";
 import {
   freePort,
@@ -29,6 +29,8 @@ import {
   waitFor,
 } from "@chartly/testkit";
 import autocannon from "autocannon";
+
+const execFileAsync = promisify(execFile);
 
 const { values: args } = parseArgs({
   options: {
@@ -96,11 +98,10 @@ async function load(
 }
 
 /**
- * An open-loop load at `rate` requests a second, evenly spaced, over at most CONNECTIONS
- * keep-alive connections (wrk2's way): each request has a scheduled time, and its latency counts
- * from then, so a stalled server is charged for the requests it kept waiting. (autocannon's
- * `overallRate` instead lets each connection send its share of a second back to back and then
- * pause, so a "1,000 req/s" run is bursts at full speed.)
+ * An open-loop load at `rate` requests a second, evenly spaced (wrk2's way; see paced.mjs, which
+ * sends it from a process of its own). autocannon's `overallRate` instead lets each connection
+ * send its share of a second back to back and then pause, so a "1,000 req/s" run is bursts at
+ * full speed.
  */
 async function paced(
   name: string,
@@ -108,46 +109,25 @@ async function paced(
   headers: Record<string, string>,
   options: { duration: number; rate: number },
 ): Promise<Figures & { total: number }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const base = new URL(typeof target === "string" ? target : target.base);
-  const paths = typeof target === "string" ? [base.pathname] : target.paths;
-  const latencies: number[] = [];
-  let failed = 0;
-  const send = (path: string, scheduled: number) =>
-    new Promise<void>((resolve) => {
-      const req = http.get({ agent, host: base.hostname, port: base.port, path, headers }, (res) => {
-        res.resume();
-        res.on("end", () => {
-          if (res.statusCode === 200) latencies.push(performance.now() - scheduled);
-          else failed++;
-          resolve();
-        });
-      });
-      req.on("error", () => {
-        failed++;
-        resolve();
-      });
-    });
-  const interval = 1000 / options.rate;
-  const count = Math.round(options.rate * options.duration);
-  const started = performance.now();
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < count; ) {
-    const now = performance.now();
-    // Everything due by now goes, each with its own scheduled time.
-    for (; i < count && started + i * interval <= now; i++) {
-      inflight.push(send(paths[i % paths.length] as string, started + i * interval));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await Promise.all(inflight);
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  if (failed > 0) throw new Error(`${name}: ${failed} of ${count} requests failed`);
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
-  return { name, rps: count / elapsed, p50: at(0.5), p99: at(0.99), max: at(1), total: count };
+  const { stdout } = await execFileAsync(process.execPath, [
+    fileURLToPath(new URL("./paced.mjs", import.meta.url)),
+    JSON.stringify({
+      base: typeof target === "string" ? new URL(target).origin : target.base,
+      paths: typeof target === "string" ? [new URL(target).pathname] : target.paths,
+      headers,
+      rate: options.rate,
+      duration: options.duration,
+      connections: CONNECTIONS,
+    }),
+  ]);
+  const result = JSON.parse(stdout) as {
+    sent: number;
+    failed: number;
+    seconds: number;
+    latencies: { p50: number; p99: number; max: number };
+  };
+  if (result.failed > 0) throw new Error(`${name}: ${result.failed} of ${result.sent} requests failed`);
+  return { name, rps: result.sent / result.seconds, ...result.latencies, total: result.sent };
 }
 
 const median = (values: number[]): number => {

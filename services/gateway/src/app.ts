@@ -20,6 +20,7 @@ import type { GatewayEnv } from "./context.js";
 import { bodySizeLimit, clientIp, rateLimit } from "./limits/middleware.js";
 import type { RateLimiter } from "./limits/rate-limit.js";
 import { problemResponse } from "./problem.js";
+import { RememberingRouter } from "./router.js";
 
 export type App = OpenAPIHono<GatewayEnv>;
 
@@ -44,6 +45,7 @@ const POINTER_TARGET = { json: "body", query: "query", param: "path", header: "h
 
 export function newApp(options: AppOptions): App {
   const app: App = new OpenAPIHono<GatewayEnv>({
+    router: new RememberingRouter(),
     // Validation failures become invalid_argument problems with a pointer per field.
     defaultHook: (result) => {
       if (result.success) return;
