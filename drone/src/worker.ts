@@ -201,8 +201,15 @@ export class Worker {
         secrets: this.options.secrets ?? envSecrets(),
         tokens: this.tokens,
         ...(this.options.guard ? { guard: this.options.guard } : {}),
+        signal: lease.lost,
         publish: (batch, messageId) => lease.publishBatch(batch, messageId),
       });
+      if (lease.lost.aborted) {
+        // Another delivery owns the run now; what this one published stays (the store is
+        // idempotent), and its outcome would be refused.
+        log.warn({ stats: outcome.stats }, "run stopped: its job went to another delivery");
+        return;
+      }
       const finished: RunEvent = {
         type: "run.finished",
         ...about,

@@ -4,11 +4,12 @@
  * Record batches, run events and the job's completion go to the on-disk outbox first and reach
  * the gateway in order as the link allows, so a run goes on collecting while the control plane
  * is away. Renewing and handing back a lease are best effort: a lease that lapses is redelivered,
- * and the store is idempotent.
+ * and the store is idempotent; a renewal refused with 409 (the job went out again meanwhile)
+ * marks the lease lost, and the worker stops its run.
  */
 import type { DroneHeartbeat, Job } from "@chartly/contracts";
 import type { Logger } from "@chartly/platform";
-import type { DroneApi } from "../edge/api.js";
+import { type DroneApi, DroneApiError } from "../edge/api.js";
 import type { Outbox } from "../edge/outbox.js";
 import type { OutboxSync } from "../edge/sync.js";
 import type { ControlPlane, HeartbeatAnswer, Lease } from "./types.js";
@@ -51,8 +52,17 @@ export class HttpControlPlane implements ControlPlane {
 
   private leaseOf(granted: LeaseGranted): Lease {
     const { lease: token } = granted;
+    const lost = new AbortController();
     const bestEffort = (path: string, body: object) =>
       void this.api.call("POST", path, { lease: token, ...body }).catch((error: unknown) => {
+        if (error instanceof DroneApiError && error.status === 409) {
+          // The lease lapsed (the link was down longer than it lasts) and the job went out again.
+          if (!lost.signal.aborted) {
+            this.logger.warn({ err: error, job: granted.job.runId }, "the lease was superseded");
+            lost.abort(new LeaseSupersededError(granted.job.runId));
+          }
+          return;
+        }
         this.logger.debug({ err: error, path }, "a lease call did not reach the control plane");
       });
     const append = async (entry: Parameters<Outbox["append"]>[0]) => {
@@ -65,6 +75,7 @@ export class HttpControlPlane implements ControlPlane {
       key: token.slice(-32),
       renewEveryMs: Math.max(1_000, Math.floor(granted.leaseMs / 3)),
       renew: () => bestEffort("/leases/renew", {}),
+      lost: lost.signal,
       // The gateway derives the message id from the signed lease, the same `<run>:<attempt>:<batch>`.
       publishBatch: (batch) => append({ kind: "batch", lease: token, batch }),
       emit: (event) => append({ kind: "event", lease: token, event }),
@@ -72,5 +83,13 @@ export class HttpControlPlane implements ControlPlane {
       release: (delayMs) => bestEffort("/leases/release", { delayMs }),
       reject: () => bestEffort("/leases/release", { terminate: true }),
     };
+  }
+}
+
+/** Why a run stopped: its lease went to another delivery. */
+export class LeaseSupersededError extends Error {
+  override name = "LeaseSupersededError";
+  constructor(runId: string) {
+    super(`the lease of run ${runId} lapsed and the job was delivered again`);
   }
 }

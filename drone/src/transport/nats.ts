@@ -56,6 +56,8 @@ function natsLease(js: JetStreamClient, msg: JsMsg, leaseMs: number): Lease {
     key: `${msg.info.streamSequence}`,
     renewEveryMs: Math.max(1_000, Math.floor(leaseMs / 3)),
     renew: () => msg.working(),
+    // An in-progress ack is never answered, so a lapsed lease cannot be told from a live one.
+    lost: new AbortController().signal,
     publishBatch: async (batch: RecordBatch, messageId: string) => {
       await js.publish(recordsSubject(batch.tenant, batch.profileId), JSON.stringify(batch), {
         msgID: messageId,

@@ -17,6 +17,12 @@ export interface Lease {
   readonly renewEveryMs: number;
   /** Keeps the lease alive while the job runs; best effort. */
   renew(): void;
+  /**
+   * Aborted once the control plane says the lease is gone for good: it lapsed and the job went
+   * out again, so another delivery owns the run and this one's outcome would be refused. The
+   * worker stops the run then, and reports nothing of it.
+   */
+  readonly lost: AbortSignal;
   /** Publishes one record batch of the job; resolves once it is durable. */
   publishBatch(batch: RecordBatch, messageId: string): Promise<void>;
   /** Publishes one run event of the job; resolves once it is durable. */
