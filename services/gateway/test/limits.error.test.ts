@@ -41,6 +41,21 @@ describe("rate limits", () => {
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
   });
 
+  it("counts from the shared counter when another replica counted since this one last did", async () => {
+    const [first, second] = [
+      await world.app({ ...LIMITS, RATE_LIMIT_PER_PRINCIPAL: "5" }),
+      await world.app({ ...LIMITS, RATE_LIMIT_PER_PRINCIPAL: "5" }),
+    ];
+    // The first replica last saw a count of 1; the second then takes the rest of the budget.
+    expect((await first.request("/api/v1/runs", as(KEYS.globexReader))).status).toBe(200);
+    const fromSecond = [];
+    for (let i = 0; i < 4; i++)
+      fromSecond.push((await second.request("/api/v1/runs", as(KEYS.globexReader))).status);
+    expect(fromSecond).toEqual([200, 200, 200, 200]);
+    expect((await first.request("/api/v1/runs", as(KEYS.globexReader))).status).toBe(429);
+    expect((await second.request("/api/v1/runs", as(KEYS.globexReader))).status).toBe(429);
+  });
+
   it("lets exactly the limit through when requests arrive at once", async () => {
     const app = await world.app({ ...LIMITS, RATE_LIMIT_PER_PRINCIPAL: "10" });
     const statuses = await Promise.all(

@@ -1,9 +1,12 @@
 /**
  * @module Fixed-window rate limits shared by every gateway replica: one counter per key and window
  * in a NATS KV bucket, advanced with compare-and-set. Requests for the same key that arrive while
- * an update is in flight are counted together in the next one, so a busy key costs one or two
- * round trips per batch rather than per request. Old windows vanish with the bucket's TTL (the
- * only TTL nats-server 2.9 has).
+ * an update is in flight are counted together in the next one, so a busy key costs round trips
+ * per batch rather than per request. Each replica remembers the value and revision it last
+ * wrote or read, so an update usually goes at once, compared with that revision (one round
+ * trip); only when another replica counted in between does it read the counter again. A count
+ * known to be over the limit refuses without asking: counters only grow within their window.
+ * Old windows vanish with the bucket's TTL (the only TTL nats-server 2.9 has).
  */
 import { createHash } from "node:crypto";
 import { BUCKETS } from "@chartly/contracts";
@@ -27,9 +30,18 @@ interface Batch {
   waiters: ((allowed: boolean) => void)[];
 }
 
+/** A counter as this replica last saw it. */
+interface Seen {
+  value: number;
+  revision: number;
+}
+
 export class KvRateLimiter implements RateLimiter {
   private readonly queued = new Map<string, Batch>();
   private readonly running = new Set<string>();
+  /** Counters of the current window as last written or read here; older windows are dropped. */
+  private seen = new Map<string, Seen>();
+  private seenWindow = -1;
 
   private constructor(
     private readonly kv: KV,
@@ -48,6 +60,10 @@ export class KvRateLimiter implements RateLimiter {
     const window = Math.floor(Date.now() / windowMs);
     const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - Date.now()) / 1000));
     const counter = `${hashed(key)}.${window}`;
+    if (window !== this.seenWindow) {
+      this.seen = new Map();
+      this.seenWindow = window;
+    }
     return new Promise<boolean>((resolve) => {
       let batch = this.queued.get(counter);
       if (!batch) {
@@ -76,24 +92,31 @@ export class KvRateLimiter implements RateLimiter {
   /** Adds `n` to the counter; returns its value before. Fails open when NATS cannot be reached. */
   private async add(counter: string, n: number, limit: number): Promise<number> {
     try {
+      let known = this.seen.get(counter);
       for (let attempt = 0; attempt < 20; attempt++) {
-        const entry = await this.kv.get(counter);
-        if (entry?.operation !== "PUT") {
-          try {
-            await this.kv.create(counter, String(n));
-            return 0;
-          } catch {
-            continue; // another replica created it first
+        if (!known) {
+          const entry = await this.kv.get(counter);
+          if (entry?.operation !== "PUT") {
+            try {
+              const revision = await this.kv.create(counter, String(n));
+              this.remember(counter, { value: n, revision });
+              return 0;
+            } catch {
+              continue; // another replica created it first
+            }
           }
+          known = { value: Number(entry.string()) || 0, revision: entry.revision };
+          this.remember(counter, known);
         }
-        const before = Number(entry.string()) || 0;
+        const before = known.value;
         // Once over the limit the count no longer matters; save the write.
         if (before >= limit) return before;
         try {
-          await this.kv.update(counter, String(before + n), entry.revision);
+          const revision = await this.kv.update(counter, String(before + n), known.revision);
+          this.remember(counter, { value: before + n, revision });
           return before;
         } catch {
-          // another replica counted in between; read again
+          known = undefined; // another replica counted in between; read again
         }
       }
       this.logger.warn({ counter }, "rate-limit counter too contended; letting the requests through");
@@ -101,6 +124,11 @@ export class KvRateLimiter implements RateLimiter {
       this.logger.warn({ err: error }, "rate-limit counters unreachable; letting the requests through");
     }
     return 0;
+  }
+
+  private remember(counter: string, seen: Seen): void {
+    // A counter of a window that has ended meanwhile is not kept.
+    if (counter.endsWith(`.${this.seenWindow}`)) this.seen.set(counter, seen);
   }
 }
 
