@@ -30,6 +30,9 @@ interface Batch {
   waiters: ((allowed: boolean) => void)[];
 }
 
+/** Counters remembered per window at most (about 100 bytes each). */
+const REMEMBERED_COUNTERS = 100_000;
+
 /** A counter as this replica last saw it. */
 interface Seen {
   value: number;
@@ -127,8 +130,11 @@ export class KvRateLimiter implements RateLimiter {
   }
 
   private remember(counter: string, seen: Seen): void {
-    // A counter of a window that has ended meanwhile is not kept.
-    if (counter.endsWith(`.${this.seenWindow}`)) this.seen.set(counter, seen);
+    // A counter of a window that has ended meanwhile is not kept, nor a new one past the bound
+    // (many client addresses in one window): those are read before each update instead.
+    if (!counter.endsWith(`.${this.seenWindow}`)) return;
+    if (this.seen.size >= REMEMBERED_COUNTERS && !this.seen.has(counter)) return;
+    this.seen.set(counter, seen);
   }
 }
 
