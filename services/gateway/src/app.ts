@@ -17,7 +17,7 @@ import type { AuditLog } from "./audit/store.js";
 import type { Authenticator } from "./auth/authenticate.js";
 import { type AuthOptions, authMiddleware } from "./auth/middleware.js";
 import type { GatewayEnv } from "./context.js";
-import { bodySizeLimit, clientIp, rateLimit } from "./limits/middleware.js";
+import { addressRateLimit, bodySizeLimit, clientIp, principalRateLimit } from "./limits/middleware.js";
 import type { RateLimiter } from "./limits/rate-limit.js";
 import { problemResponse } from "./problem.js";
 import { RememberingRouter } from "./router.js";
@@ -110,12 +110,13 @@ export function newApp(options: AppOptions): App {
     );
   }
   app.use(API, clientIp(options.trustProxy));
-  if (options.rateLimits) app.use(API, rateLimit(options.rateLimits.limiter, "ip", options.rateLimits.perIp));
+  if (options.rateLimits)
+    app.use(API, addressRateLimit(options.rateLimits.limiter, options.rateLimits.perIp));
   app.use(API, bodySizeLimit(options.maxRequestBytes));
   app.use(API, auditMiddleware(options.audit, options.logger, options.auth.defaultTenant));
   app.use(API, authMiddleware(options.authenticator, options.auth));
   if (options.rateLimits) {
-    app.use(API, rateLimit(options.rateLimits.limiter, "principal", options.rateLimits.perPrincipal));
+    app.use(API, principalRateLimit(options.rateLimits.limiter, options.rateLimits.perPrincipal));
   }
 
   app.onError((error, c) => {

@@ -7,6 +7,7 @@ import type { AccessRule } from "./auth/access.js";
 import type { KeyStore } from "./auth/key-store.js";
 import type { Principal } from "./auth/principal.js";
 import type { DroneBroker } from "./drones/broker.js";
+import type { RateDecision } from "./limits/rate-limit.js";
 
 export interface GatewayEnv {
   Variables: {
@@ -21,6 +22,8 @@ export interface GatewayEnv {
     access?: { rule: AccessRule; params: string[] } | undefined;
     /** The client's address, as rate limits and the audit log see it (worked out when asked). */
     clientIp: () => string;
+    /** The per-address rate limit's count, under way (see limits/middleware.ts). */
+    addressLimit?: { limit: number; decision: Promise<RateDecision> };
   };
 }
 

@@ -76,6 +76,15 @@ describe("rate limits", () => {
       const keyed = await fetch(`http://127.0.0.1:${server.port}/api/v1/series`, as(KEYS.reader));
       expect(keyed.status).toBe(429);
       expect(keyed.headers.get("retry-after")).toMatch(/^\d+$/);
+      // Over its limit, an address learns nothing of the credential it sent.
+      for (const authorization of ["Bearer not-a-key-0000000000000000000000", "Basic eDp5"]) {
+        const guessed = await fetch(`http://127.0.0.1:${server.port}/api/v1/series`, {
+          headers: { authorization },
+        });
+        expect(guessed.status).toBe(429);
+        expect(guessed.headers.get("www-authenticate")).toBeNull();
+        expect(await guessed.json()).toMatchObject({ code: "rate_limited" });
+      }
       // Health stays reachable for probes.
       expect((await fetch(`http://127.0.0.1:${server.port}/health`)).status).not.toBe(429);
     } finally {

@@ -5,9 +5,10 @@
  * headers, where every query filters by it.
  */
 import { AppError } from "@chartly/platform";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { GatewayEnv } from "../context.js";
+import { addressVerdict } from "../limits/middleware.js";
 import { allows, findRule } from "./access.js";
 import type { Authenticator } from "./authenticate.js";
 import { type Principal, ROLES } from "./principal.js";
@@ -25,7 +26,7 @@ export function authMiddleware(
   options: AuthOptions,
 ): MiddlewareHandler<GatewayEnv> {
   const anonymous: Principal = { id: "anonymous", tenants: [options.defaultTenant], roles: [...ROLES] };
-  return async (c, next) => {
+  const decide = async (c: Context<GatewayEnv>): Promise<void> => {
     const found = findRule(c.req.method, c.req.path);
     c.set("access", found);
     const verdict = await authenticator.authenticate(c.req.header("authorization"));
@@ -33,7 +34,7 @@ export function authMiddleware(
       c.header("www-authenticate", 'Bearer error="invalid_token"');
       throw unauthenticated(verdict.reason);
     }
-    if (found?.rule.roles === "public") return next();
+    if (found?.rule.roles === "public") return;
     let principal: Principal;
     if (verdict) principal = verdict.principal;
     else if (!options.required) principal = anonymous;
@@ -54,6 +55,18 @@ export function authMiddleware(
       );
     }
     c.set("rpcContext", { tenant: tenancy.tenant, principal: principal.id, requestId: c.get("requestId") });
+  };
+  return async (c, next) => {
+    try {
+      await decide(c);
+    } catch (error) {
+      // An address over its rate limit is told so, not whether its credential was any good.
+      await addressVerdict(c).catch((limited: unknown) => {
+        c.header("www-authenticate", undefined);
+        throw limited;
+      });
+      throw error;
+    }
     return next();
   };
 }

@@ -1,13 +1,13 @@
 /**
- * @module Request limits: body size (413), and requests per client address before
- * authentication and per principal after it (429 with Retry-After).
+ * @module Request limits: body size (413), and requests per client address and per principal
+ * (429 with Retry-After), the address's counted from the request's arrival.
  */
 import { AppError } from "@chartly/platform";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { GatewayEnv } from "../context.js";
-import type { RateLimiter } from "./rate-limit.js";
+import type { RateDecision, RateLimiter } from "./rate-limit.js";
 
 export function bodySizeLimit(maxBytes: number): MiddlewareHandler<GatewayEnv> {
   const limit = bodyLimit({
@@ -47,22 +47,48 @@ function peerAddress(c: Context<GatewayEnv>): string {
   }
 }
 
-export function rateLimit(
-  limiter: RateLimiter,
-  kind: "ip" | "principal",
-  limit: number,
-): MiddlewareHandler<GatewayEnv> {
-  return async (c, next) => {
-    const who = kind === "ip" ? c.get("clientIp")() : c.get("principal")?.id;
-    if (!who) return next();
-    const decision = await limiter.consume(`${kind}:${who}`, limit);
-    if (!decision.allowed) {
-      c.header("retry-after", String(decision.retryAfterSeconds));
-      throw new AppError(
-        "rate_limited",
-        `more than ${limit} requests from this ${kind === "ip" ? "address" : "credential"} in the current window; retry in ${decision.retryAfterSeconds} s`,
-      );
-    }
+/**
+ * The per-address limit. Its count starts as the request arrives, and its verdict is awaited
+ * where the request's fate is decided: beside the credential's count once the caller is known
+ * (`principalRateLimit`), or before a failed authentication is answered (`addressVerdict`), so the
+ * two counter updates travel at the same time and an address over its limit is refused with
+ * 429 whatever its credential says.
+ */
+export function addressRateLimit(limiter: RateLimiter, limit: number): MiddlewareHandler<GatewayEnv> {
+  return (c, next) => {
+    const who = c.get("clientIp")();
+    if (who) c.set("addressLimit", { limit, decision: limiter.consume(`ip:${who}`, limit) });
     return next();
   };
+}
+
+/** Throws 429 when the request's address is over its limit (a no-op when nothing counts it). */
+export async function addressVerdict(c: Context<GatewayEnv>): Promise<void> {
+  const pending = c.get("addressLimit");
+  if (pending) refuseOver(c, "ip", pending.limit, await pending.decision);
+}
+
+/** The per-credential limit, decided together with the per-address one. */
+export function principalRateLimit(limiter: RateLimiter, limit: number): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const who = c.get("principal")?.id;
+    const own = who ? limiter.consume(`principal:${who}`, limit) : undefined;
+    await addressVerdict(c);
+    if (own) refuseOver(c, "principal", limit, await own);
+    return next();
+  };
+}
+
+function refuseOver(
+  c: Context<GatewayEnv>,
+  kind: "ip" | "principal",
+  limit: number,
+  decision: RateDecision,
+): void {
+  if (decision.allowed) return;
+  c.header("retry-after", String(decision.retryAfterSeconds));
+  throw new AppError(
+    "rate_limited",
+    `more than ${limit} requests from this ${kind === "ip" ? "address" : "credential"} in the current window; retry in ${decision.retryAfterSeconds} s`,
+  );
 }
