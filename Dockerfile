@@ -3,6 +3,7 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json turbo.json tsconfig.base.json tsconfig.json ./
+COPY patches patches
 COPY packages packages
 COPY services services
 COPY drone drone
