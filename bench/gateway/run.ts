@@ -2,14 +2,15 @@
  * @module bench/gateway: authenticated `GET /api/v1/series/{id}` through the gateway (credential
  * check, RPC over NATS to the aggregator, an indexed query) under load with autocannon, reading
  * `--series` series in turn, against a bare Hono "hello" served the same way, in alternating
- * rounds of the same run on the same machine. Reports req/s and p50/p99 of each round, the ratio
- * of the medians, CPU per request by process, how the reads were batched, and the gateway's
- * latency at a fixed 1,000 req/s; then the same with rate limits on (two more NATS round trips
- * per request). Fails if any request fails. The services run as deployed: their compiled
+ * rounds of the same run on the same machine, at each number of connections given. Reports req/s
+ * and p50/p99 of each round, the ratio of the medians at each number of connections and of each
+ * server's best, the cores each process kept busy, CPU per request by process, how the reads were
+ * batched, and the gateway's latency at a fixed 1,000 req/s; then the same with rate limits on
+ * (two more NATS round trips per request). Fails if any request fails. The services run as deployed: their compiled
  * output (built first, `npm run build`) under plain Node; `--source` runs the TypeScript under tsx
  * instead, as the tests do.
  *
- *   npm run bench:gateway -- [--duration 10] [--rounds 3] [--series 100] [--connections 32] [--rate 1000] [--source]
+ *   npm run bench:gateway -- [--duration 10] [--rounds 3] [--series 100] [--connections 32,128] [--rate 1000] [--source]
  */
 import { execFile, execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -35,7 +36,8 @@ const execFileAsync = promisify(execFile);
 const { values: args } = parseArgs({
   options: {
     duration: { type: "string", default: "10" },
-    connections: { type: "string", default: "32" },
+    /** Comma-separated: each number of connections is measured in rounds of its own. */
+    connections: { type: "string", default: "32,128" },
     rate: { type: "string", default: "1000" },
     rounds: { type: "string", default: "3" },
     series: { type: "string", default: "100" },
@@ -43,7 +45,12 @@ const { values: args } = parseArgs({
   },
 });
 const DURATION = Number(args.duration);
-const CONNECTIONS = Number(args.connections);
+const LEVELS = args.connections.split(",").map(Number);
+if (LEVELS.some((n) => !Number.isInteger(n) || n < 1)) {
+  throw new Error(`--connections: expected whole numbers separated by commas, got "${args.connections}"`);
+}
+/** The open-loop client's connections: enough for its pace, as the closed loop's first level. */
+const PACED_CONNECTIONS = LEVELS[0] as number;
 const RATE = Number(args.rate);
 const ROUNDS = Number(args.rounds);
 const SERIES = Number(args.series);
@@ -68,12 +75,12 @@ async function load(
   name: string,
   target: Target,
   headers: Record<string, string>,
-  options: { duration: number },
+  options: { duration: number; connections: number },
 ): Promise<Figures & { total: number }> {
   const result = await autocannon({
     url: typeof target === "string" ? target : target.base,
     headers,
-    connections: CONNECTIONS,
+    connections: options.connections,
     duration: options.duration,
     // Prepared once and taken in turn by every connection (building each request anew would
     // cost the load generator more than the bare "hello" it is compared with).
@@ -117,7 +124,7 @@ async function paced(
       headers,
       rate: options.rate,
       duration: options.duration,
-      connections: CONNECTIONS,
+      connections: PACED_CONNECTIONS,
     }),
   ]);
   const result = JSON.parse(stdout) as {
@@ -196,29 +203,45 @@ function natsPid(port: number): number | undefined {
 async function cpuDuring(
   pids: Record<string, { pid: number | undefined; children?: boolean }>,
   work: () => Promise<Figures & { total: number }>,
-): Promise<{ figures: Figures & { total: number }; micros: Record<string, number> }> {
+): Promise<Measured> {
   const before = Object.fromEntries(
     Object.entries(pids).map(([name, p]) => [name, cpuSeconds(p.pid, p.children)]),
   );
   const bench = process.cpuUsage();
+  const started = performance.now();
   const figures = await work();
+  const seconds = (performance.now() - started) / 1000;
   const micros: Record<string, number> = {};
   for (const [name, p] of Object.entries(pids)) {
     micros[name] = (cpuSeconds(p.pid, p.children) - (before[name] ?? 0)) * 1e6;
   }
   const used = process.cpuUsage(bench);
   micros["autocannon (this process)"] = used.user + used.system;
-  return { figures, micros };
+  return { figures, micros, seconds };
 }
 
-/** CPU µs per request by process, summed over measured rounds. */
-function perRequest(measured: { figures: { total: number }; micros: Record<string, number> }[]) {
+interface Measured {
+  figures: Figures & { total: number };
+  /** CPU time by process. */
+  micros: Record<string, number>;
+  /** Wall time the load took. */
+  seconds: number;
+}
+
+/** CPU µs per request, and cores kept busy, by process over measured rounds. */
+function usage(measured: Measured[]): Record<string, { perRequest: number; cores: number }> {
   const requests = measured.reduce((sum, m) => sum + m.figures.total, 0);
+  const seconds = measured.reduce((sum, m) => sum + m.seconds, 0);
   const micros: Record<string, number> = {};
   for (const m of measured) {
     for (const [name, value] of Object.entries(m.micros)) micros[name] = (micros[name] ?? 0) + value;
   }
-  return Object.fromEntries(Object.entries(micros).map(([name, value]) => [name, value / requests]));
+  return Object.fromEntries(
+    Object.entries(micros).map(([name, value]) => [
+      name,
+      { perRequest: value / requests, cores: value / 1e6 / seconds },
+    ]),
+  );
 }
 
 const row = (f: Figures) =>
@@ -228,7 +251,7 @@ async function main(): Promise<void> {
   console.log(
     `bench/gateway: ${cpus().length} CPUs, load average ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(" ")}; ${CONNECTIONS} connections, ${DURATION} s per run; services ${
+      .join(" ")}; ${LEVELS.join(" and ")} connections, ${DURATION} s per run; services ${
       args.source ? "from source under tsx" : "compiled, under plain Node"
     }`,
   );
@@ -330,8 +353,9 @@ async function main(): Promise<void> {
 
     // Warm both up (JIT, connection pools, caches), then measure in alternating rounds, so a
     // machine that speeds up or slows down meanwhile weighs on both alike.
-    await load("warm-up", hello, {}, { duration: 2 });
-    await load("warm-up", seriesTarget, auth, { duration: 3 });
+    const warm = { duration: 3, connections: Math.max(...LEVELS) };
+    await load("warm-up", hello, {}, { ...warm, duration: 2 });
+    await load("warm-up", seriesTarget, auth, warm);
     const helloPids = { "hello server": { pid: processes.find((p) => p.name === "hello")?.child.pid } };
     const pids = {
       gateway: { pid: processes.find((p) => p.name === "gateway")?.child.pid },
@@ -340,22 +364,49 @@ async function main(): Promise<void> {
       postgres: { pid: pg.pid(), children: true },
     };
     const batchedBefore = await batchedCalls(aggregatorMetrics, "series.get");
-    const bare: Awaited<ReturnType<typeof cpuDuring>>[] = [];
-    const full: Awaited<ReturnType<typeof cpuDuring>>[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
-      bare.push(
-        await cpuDuring(helloPids, () =>
-          load(`bare Hono GET /hello, round ${round}`, hello, {}, { duration: DURATION }),
-        ),
-      );
-      full.push(
-        await cpuDuring(pids, () =>
-          load(`gateway GET /api/v1/series/{id}, round ${round}`, seriesTarget, auth, { duration: DURATION }),
-        ),
-      );
+    // Each number of connections in rounds of its own: few connections measure how fast one
+    // request goes through the chain of processes, enough of them how many the servers can serve.
+    const levels = LEVELS.map((connections) => ({
+      connections,
+      bare: [] as Measured[],
+      full: [] as Measured[],
+    }));
+    for (const level of levels) {
+      const { connections } = level;
+      for (let round = 1; round <= ROUNDS; round++) {
+        level.bare.push(
+          await cpuDuring(helloPids, () =>
+            load(
+              `bare Hono GET /hello, ${connections} conn., round ${round}`,
+              hello,
+              {},
+              {
+                duration: DURATION,
+                connections,
+              },
+            ),
+          ),
+        );
+        level.full.push(
+          await cpuDuring(pids, () =>
+            load(
+              `gateway GET /api/v1/series/{id}, ${connections} conn., round ${round}`,
+              seriesTarget,
+              auth,
+              {
+                duration: DURATION,
+                connections,
+              },
+            ),
+          ),
+        );
+      }
     }
     const batchedAfter = await batchedCalls(aggregatorMetrics, "series.get");
-    const gatewayRequests = full.reduce((sum, m) => sum + m.figures.total, 0);
+    const gatewayRequests = levels.reduce(
+      (sum, level) => sum + level.full.reduce((n, m) => n + m.figures.total, 0),
+      0,
+    );
     // The same pace against the bare "hello": what the machine and this client add to a tail.
     const fixedBare = await paced(
       `bare Hono at ${RATE} req/s, evenly spaced`,
@@ -376,8 +427,16 @@ async function main(): Promise<void> {
       RATE_LIMIT_PER_IP: "100000000",
     });
     const limitedTarget = { base: limited, paths };
-    await load("warm-up", limitedTarget, auth, { duration: 3 });
-    const withLimits = await load("gateway, rate limits on", limitedTarget, auth, { duration: DURATION });
+    await load("warm-up", limitedTarget, auth, warm);
+    const withLimits = await load(
+      `gateway, rate limits on, ${PACED_CONNECTIONS} conn.`,
+      limitedTarget,
+      auth,
+      {
+        duration: DURATION,
+        connections: PACED_CONNECTIONS,
+      },
+    );
     const fixedWithLimits = await paced(
       `gateway, rate limits on, at ${RATE} req/s, evenly spaced`,
       limitedTarget,
@@ -388,21 +447,30 @@ async function main(): Promise<void> {
       },
     );
 
-    for (let round = 0; round < ROUNDS; round++) {
-      const [b, f] = [bare[round]?.figures, full[round]?.figures] as [Figures, Figures];
-      console.log(row(b));
-      console.log(row(f));
-      console.log(`${"  ratio".padEnd(54)} ${(f.rps / b.rps).toFixed(2)}×`);
+    for (const level of levels) {
+      for (let round = 0; round < ROUNDS; round++) {
+        const [b, f] = [level.bare[round]?.figures, level.full[round]?.figures] as [Figures, Figures];
+        console.log(row(b));
+        console.log(row(f));
+        console.log(`${"  ratio".padEnd(54)} ${(f.rps / b.rps).toFixed(2)}×`);
+      }
     }
     for (const figures of [fixedBare, fixed, withLimits, fixedWithLimits]) console.log(row(figures));
-    for (const [what, usage] of [
-      ["GET /api/v1/series/{id}", perRequest(full)],
-      ["bare Hono GET /hello", perRequest(bare)],
-    ] as const) {
-      const total = Object.values(usage).reduce((sum, micros) => sum + micros, 0);
-      console.log(`\nCPU per request of ${what}, by process (${total.toFixed(0)} µs in all):`);
-      for (const [name, micros] of Object.entries(usage)) {
-        console.log(`  ${name.padEnd(28)} ${micros.toFixed(0).padStart(5)} µs`);
+    for (const level of levels) {
+      for (const [what, measured] of [
+        ["GET /api/v1/series/{id}", level.full],
+        ["bare Hono GET /hello", level.bare],
+      ] as const) {
+        const byProcess = usage(measured);
+        const total = Object.values(byProcess).reduce((sum, u) => sum + u.perRequest, 0);
+        console.log(
+          `\nCPU per request of ${what} at ${level.connections} connections, by process (${total.toFixed(0)} µs in all), and cores kept busy:`,
+        );
+        for (const [name, u] of Object.entries(byProcess)) {
+          console.log(
+            `  ${name.padEnd(28)} ${u.perRequest.toFixed(0).padStart(5)} µs   ${u.cores.toFixed(2)} cores`,
+          );
+        }
       }
     }
     const batches = batchedAfter.batches - batchedBefore.batches;
@@ -411,11 +479,23 @@ async function main(): Promise<void> {
       `\nseries.get calls that travelled in batches: ${((100 * inBatches) / gatewayRequests).toFixed(0)}%, ` +
         `${(inBatches / Math.max(1, batches)).toFixed(1)} calls per batch on average`,
     );
-    const bareRps = median(bare.map((m) => m.figures.rps));
-    const fullRps = median(full.map((m) => m.figures.rps));
-    const ratio = fullRps / bareRps;
+    const rates = levels.map((level) => ({
+      connections: level.connections,
+      bare: median(level.bare.map((m) => m.figures.rps)),
+      full: median(level.full.map((m) => m.figures.rps)),
+    }));
+    for (const r of rates) {
+      console.log(
+        `at ${r.connections} connections, gateway / bare Hono (medians of ${ROUNDS} rounds: ` +
+          `${Math.round(r.full)} / ${Math.round(r.bare)} req/s): ${(r.full / r.bare).toFixed(2)}×`,
+      );
+    }
+    // Each server's rate is the most it served at any number of connections tried.
+    const bestBare = Math.max(...rates.map((r) => r.bare));
+    const bestFull = Math.max(...rates.map((r) => r.full));
+    const ratio = bestFull / bestBare;
     console.log(
-      `gateway / bare Hono (medians of ${ROUNDS} rounds: ${Math.round(fullRps)} / ${Math.round(bareRps)} req/s): ` +
+      `gateway / bare Hono, each at its best (${Math.round(bestFull)} / ${Math.round(bestBare)} req/s): ` +
         `${ratio.toFixed(2)}× (target ≥ 0.30×: ${ratio >= 0.3 ? "met" : "NOT met"})`,
     );
     console.log(
