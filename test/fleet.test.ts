@@ -76,8 +76,12 @@ records:
 const SYSTEM = { tenant: "", principal: "system:test", requestId: "" };
 const LIVENESS_MS = 3_000;
 const BACKOFF_MS = 400;
-/** Longer than the liveness window, so a lost drone's run is marked before its job is redelivered. */
-const DRONE_LEASE_MS = 6_000;
+/**
+ * Three liveness windows, so the coordinator's sweep (every second here) marks a lost drone's run
+ * before its job is redelivered even on a busy machine; with only twice the window the rescue
+ * drone sometimes started the next attempt first and no `drone_lost` event was written.
+ */
+const DRONE_LEASE_MS = 9_000;
 
 describe("the fleet", () => {
   let nats: NatsServer;
