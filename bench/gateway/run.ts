@@ -363,16 +363,17 @@ async function main(): Promise<void> {
       "nats-server": { pid: natsPid(nats.port) },
       postgres: { pid: pg.pid(), children: true },
     };
-    const batchedBefore = await batchedCalls(aggregatorMetrics, "series.get");
     // Each number of connections in rounds of its own: few connections measure how fast one
     // request goes through the chain of processes, enough of them how many the servers can serve.
     const levels = LEVELS.map((connections) => ({
       connections,
       bare: [] as Measured[],
       full: [] as Measured[],
+      batched: { batches: 0, calls: 0 },
     }));
     for (const level of levels) {
       const { connections } = level;
+      const batchedBefore = await batchedCalls(aggregatorMetrics, "series.get");
       for (let round = 1; round <= ROUNDS; round++) {
         level.bare.push(
           await cpuDuring(helloPids, () =>
@@ -401,12 +402,12 @@ async function main(): Promise<void> {
           ),
         );
       }
+      const batchedAfter = await batchedCalls(aggregatorMetrics, "series.get");
+      level.batched = {
+        batches: batchedAfter.batches - batchedBefore.batches,
+        calls: batchedAfter.calls - batchedBefore.calls,
+      };
     }
-    const batchedAfter = await batchedCalls(aggregatorMetrics, "series.get");
-    const gatewayRequests = levels.reduce(
-      (sum, level) => sum + level.full.reduce((n, m) => n + m.figures.total, 0),
-      0,
-    );
     // The same pace against the bare "hello": what the machine and this client add to a tail.
     const fixedBare = await paced(
       `bare Hono at ${RATE} req/s, evenly spaced`,
@@ -473,12 +474,15 @@ async function main(): Promise<void> {
         }
       }
     }
-    const batches = batchedAfter.batches - batchedBefore.batches;
-    const inBatches = batchedAfter.calls - batchedBefore.calls;
-    console.log(
-      `\nseries.get calls that travelled in batches: ${((100 * inBatches) / gatewayRequests).toFixed(0)}%, ` +
-        `${(inBatches / Math.max(1, batches)).toFixed(1)} calls per batch on average`,
-    );
+    console.log("");
+    for (const { connections, full, batched } of levels) {
+      const requests = full.reduce((n, m) => n + m.figures.total, 0);
+      console.log(
+        `series.get calls that travelled in batches at ${connections} connections: ` +
+          `${((100 * batched.calls) / requests).toFixed(0)}%, ` +
+          `${(batched.calls / Math.max(1, batched.batches)).toFixed(1)} calls per batch on average`,
+      );
+    }
     const rates = levels.map((level) => ({
       connections: level.connections,
       bare: median(level.bare.map((m) => m.figures.rps)),
