@@ -16,9 +16,12 @@ export function startCursor(job: Pick<Job, "cursor" | "spec">): string | undefin
   const spec = job.spec.incremental;
   if (!spec) return job.cursor;
   if (spec.type === "number") {
+    const lookback = typeof spec.lookback === "number" ? spec.lookback : 0;
+    const exact = job.cursor === undefined ? undefined : bigIntegerOf(job.cursor);
+    // An id beyond 2^53 is counted back exactly (a whole lookback; a fractional one is rounded up).
+    if (exact !== undefined) return String(exact - BigInt(Math.ceil(lookback)));
     const stored = job.cursor === undefined ? Number.NaN : Number(job.cursor);
     if (!Number.isFinite(stored)) return String(spec.initial);
-    const lookback = typeof spec.lookback === "number" ? spec.lookback : 0;
     return String(stored - lookback);
   }
   const stored = job.cursor === undefined ? Number.NaN : Date.parse(job.cursor);
@@ -48,10 +51,36 @@ function formatDate(ms: number, format: IncrementalSpec["format"]): string {
   }
 }
 
+const INTEGER = /^\s*-?\d+\s*$/;
+
+/** An integer written as text beyond 2^53, where a double would round it. */
+function bigIntegerOf(value: unknown): bigint | undefined {
+  if (typeof value !== "string" || !INTEGER.test(value)) return undefined;
+  const exact = BigInt(value.trim());
+  return exact > MAX_SAFE || exact < -MAX_SAFE ? exact : undefined;
+}
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A cursor value: a number, or for integers beyond 2^53 (ids the source sent as long digit runs,
+ * which JSON reading keeps as text) the exact integer.
+ */
+type Position = number | bigint;
+
+/** Orders two positions (never NaN) exactly when both are integers, else as doubles. */
+function isAfter(a: Position, b: Position): boolean {
+  if (typeof a === typeof b) return a > b;
+  const big = typeof a === "bigint" ? a : (b as bigint);
+  const other = (typeof a === "bigint" ? b : a) as number;
+  if (!Number.isFinite(other)) return typeof a === "bigint" ? other < 0 : other > 0;
+  if (Number.isInteger(other)) return typeof a === "bigint" ? big > BigInt(other) : BigInt(other) > big;
+  return typeof a === "bigint" ? Number(big) > other : other > Number(big);
+}
+
 /** Keeps the highest cursor value among the records a run published. */
 export class CursorTracker {
-  private highest = Number.NEGATIVE_INFINITY;
-  private readonly read: (raw: unknown, record: NormalisedRecord) => number;
+  private highest: Position = Number.NEGATIVE_INFINITY;
+  private readonly read: (raw: unknown, record: NormalisedRecord) => Position;
 
   constructor(private readonly spec: IncrementalSpec) {
     const field = spec.field;
@@ -61,7 +90,10 @@ export class CursorTracker {
     }
     const get = compilePath(field);
     if (spec.type === "number") {
-      this.read = (raw) => parseNumber(get(raw)).value ?? Number.NaN;
+      this.read = (raw) => {
+        const value = get(raw);
+        return bigIntegerOf(value) ?? parseNumber(value).value ?? Number.NaN;
+      };
       return;
     }
     const parseTime = compileTimeParser({ format: "iso", timezone: "UTC" });
@@ -76,14 +108,17 @@ export class CursorTracker {
   /** Called for each record once the sink has taken it. */
   observe(raw: unknown, record: NormalisedRecord): void {
     const value = this.read(raw, record);
-    if (value > this.highest) this.highest = value;
+    if (typeof value === "number" && Number.isNaN(value)) return;
+    if (isAfter(value, this.highest)) this.highest = value;
   }
 
   /** The high-water mark, or undefined when no published record had a readable value. */
   value(): CursorValue | undefined {
-    if (!Number.isFinite(this.highest)) return undefined;
+    const highest = this.highest;
+    if (typeof highest === "bigint") return { kind: "number", value: String(highest) };
+    if (!Number.isFinite(highest)) return undefined;
     return this.spec.type === "number"
-      ? { kind: "number", value: String(this.highest) }
-      : { kind: "date", value: new Date(this.highest).toISOString() };
+      ? { kind: "number", value: String(highest) }
+      : { kind: "date", value: new Date(highest).toISOString() };
   }
 }

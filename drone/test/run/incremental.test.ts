@@ -32,6 +32,10 @@ describe("incremental cursors", () => {
         },
       },
       "/ids": { body: { data: POINTS } },
+      // 64-bit ids as JSON numbers: a double rounds both to 1858735296123456800.
+      "/snowflakes": {
+        body: `{"data":[{"t":"2024-01-01T00:00:00Z","id":1858735296123456801,"v":1},{"t":"2024-01-02T00:00:00Z","id":1858735296123456799,"v":2}]}`,
+      },
       "/broken": { status: 404, body: "gone" },
     });
   });
@@ -71,6 +75,24 @@ describe("incremental cursors", () => {
     });
     const outcome = await runJob(job, 1, collector().deps);
     expect(outcome.cursor).toEqual({ kind: "number", value: "10" });
+  });
+
+  it("keeps a number cursor beyond 2^53 exact, from the JSON it came in to the next run", async () => {
+    const job = incremental(jobFor({ url: `${source.url}/snowflakes` }, { dims: { id: "id" } }), {
+      field: "id",
+      type: "number",
+      initial: 0,
+      lookback: 1,
+    });
+    const first = collector();
+    const outcome = await runJob(job, 1, first.deps);
+    expect(outcome.cursor).toEqual({ kind: "number", value: "1858735296123456801" });
+    // The id, a label here, reaches the record as the source wrote it.
+    expect(first.records().map((record) => record.dims.id)).toEqual([
+      "1858735296123456801",
+      "1858735296123456799",
+    ]);
+    expect(startCursor({ ...job, cursor: outcome.cursor?.value })).toBe("1858735296123456800");
   });
 
   it("reports no cursor for a run that stopped early or failed", async () => {
@@ -115,6 +137,15 @@ describe("startCursor", () => {
   it("subtracts a number lookback from a number cursor", () => {
     expect(startCursor(job({ type: "number", initial: 100 }))).toBe("100");
     expect(startCursor(job({ type: "number", initial: 100, lookback: 5 }, "250"))).toBe("245");
+  });
+
+  it("subtracts the lookback from a number cursor beyond 2^53 exactly", () => {
+    expect(startCursor(job({ type: "number", initial: 0, lookback: 10 }, "9007199254740993"))).toBe(
+      "9007199254740983",
+    );
+    expect(startCursor(job({ type: "number", initial: 0 }, "-18587352961234567890"))).toBe(
+      "-18587352961234567890",
+    );
   });
 
   it("falls back to initial when the stored cursor is not of the profile's type", () => {

@@ -16,6 +16,8 @@ const GITLAB_LINK = (
 const ALL = hours(0, 45).data;
 const slice = (from: number, count: number) => ALL.slice(from, from + count);
 const int = (text: string | null, fallback: number) => (text === null ? fallback : Number(text));
+/** Page cursors a double cannot hold: `JSON.parse` reads the first as 1858735296123456800. */
+const SNOWFLAKES = ["1858735296123456789", "1858735296123456790"];
 
 describe("pagination against servers that page like real APIs", () => {
   let source: HttpSource;
@@ -101,6 +103,17 @@ describe("pagination against servers that page like real APIs", () => {
           return { body: { data: slice((page - 1) * 20, 20) } };
         },
       },
+      // A cursor that is a 64-bit id sent as a JSON number (snowflake ids), beyond 2^53.
+      "/snowflake": {
+        respond: ({ parsed }) => {
+          const at = parsed.searchParams.get("max_id");
+          const page = at === null ? 0 : ((SNOWFLAKES.indexOf(at) + 1) as number);
+          const next = SNOWFLAKES[page];
+          return {
+            body: `{"data":${JSON.stringify(slice(page * 20, 20))},"next_max_id":${next ?? "null"}}`,
+          };
+        },
+      },
       // A cursor that comes back.
       "/cursor-loop": {
         respond: ({ parsed }) => {
@@ -175,6 +188,20 @@ describe("pagination against servers that page like real APIs", () => {
     expect(outcome.stats).toMatchObject({ pages: 3, pageStops: { "cursor absent": 1 } });
     expect(values).toEqual(everything);
     expect(paths("/cursor")).toEqual(["/cursor", "/cursor?cursor=20", "/cursor?cursor=40"]);
+  });
+
+  it("sends back a cursor beyond 2^53 with every digit the source sent", async () => {
+    const { outcome, values } = await run({
+      url: `${source.url}/snowflake`,
+      pagination: { type: "cursor", param: "max_id", path: "$.next_max_id" },
+    });
+    expect(outcome.stats).toMatchObject({ pages: 3, pageStops: { "cursor absent": 1 } });
+    expect(values).toEqual(everything);
+    expect(paths("/snowflake")).toEqual([
+      "/snowflake",
+      `/snowflake?max_id=${SNOWFLAKES[0]}`,
+      `/snowflake?max_id=${SNOWFLAKES[1]}`,
+    ]);
   });
 
   it("follows CKAN's relative next URL until the total is reached", async () => {

@@ -72,6 +72,16 @@ describe("incremental cursors stored from run.finished", () => {
     expect(await cursorOf("num")).toMatchObject({ value: "10", kind: "number" });
   });
 
+  it("compare integers beyond 2^53 exactly, where doubles would call them equal", async () => {
+    const id = (value: string): CursorValue => ({ kind: "number", value });
+    await applyRunEvent(database.sql, finished("ids", "i1", 1, "succeeded", id("1858735296123456801")));
+    // Both round to the same double; only the exact comparison keeps the later id.
+    await applyRunEvent(database.sql, finished("ids", "i2", 1, "succeeded", id("1858735296123456799")));
+    expect(await cursorOf("ids")).toMatchObject({ value: "1858735296123456801", run_id: "i1" });
+    await applyRunEvent(database.sql, finished("ids", "i3", 1, "succeeded", id("1858735296123456802")));
+    expect(await cursorOf("ids")).toMatchObject({ value: "1858735296123456802", run_id: "i3" });
+  });
+
   it("are not stored for partial or failed runs", async () => {
     await applyRunEvent(database.sql, finished("part", "p1", 1, "partial", date("2025-01-01T00:00:00.000Z")));
     await applyRunEvent(database.sql, finished("part", "p2", 1, "failed", date("2025-01-01T00:00:00.000Z")));

@@ -54,11 +54,16 @@ describe("a forecast job whose replica stops mid-fit", () => {
     instance: string;
     version: number | null;
     points: string;
+    error_code: string | null;
+    error_message: string | null;
   }
   const runsOf = (specId: string) => sql<RunRow[]>`
-    select r.id, r.status, r.instance, r.version,
+    select r.id, r.status, r.instance, r.version, r.error_code, r.error_message,
       (select count(*) from forecast_points p where p.run_id = r.id) as points
     from forecast_runs r where r.spec_id = ${specId}`;
+  /** What the replicas logged, for a failure's message. */
+  const logs = () =>
+    [...replicas.entries()].map(([name, r]) => `--- ${name}\n${r.output().slice(-4_000)}`).join("\n");
 
   /** Queues a fit of a long series and answers the replica that started it, once it has. */
   const queueAndWatch = async () => {
@@ -81,12 +86,14 @@ describe("a forecast job whose replica stops mid-fit", () => {
       "another replica to finish the fit",
       async () => {
         const r = await runsOf(specId);
-        return r[0]?.status === "succeeded" ? r : undefined;
+        return r[0] && !["queued", "running"].includes(r[0].status) ? r : undefined;
       },
       90_000,
-    );
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}; runs: ${JSON.stringify(await runsOf(specId))}\n${logs()}`);
+    });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ status: "succeeded", version: expect.any(Number), points: "48" });
+    expect(rows[0], logs()).toMatchObject({ status: "succeeded", version: expect.any(Number), points: "48" });
     expect(rows[0]?.instance.split("/")[0]).not.toBe(holder);
   };
 

@@ -1,5 +1,9 @@
-/** @module Newline-delimited JSON, parsed line by line as it streams in; blank lines are ignored. */
+/**
+ * @module Newline-delimited JSON, parsed line by line as it streams in; blank lines are ignored.
+ * Integers beyond 2^53 are kept exact, as text (see json.ts).
+ */
 import { SourceStop, snippet } from "../failure.js";
+import { parseJsonText } from "./json.js";
 
 export async function* ndjsonLines(text: AsyncIterable<string>, where: string): AsyncGenerator<unknown> {
   let pending = "";
@@ -9,7 +13,7 @@ export async function* ndjsonLines(text: AsyncIterable<string>, where: string): 
     const trimmed = raw.trim();
     if (trimmed === "") return undefined;
     try {
-      return JSON.parse(trimmed);
+      return parseJsonText(trimmed);
     } catch (error) {
       throw new SourceStop({
         code: "source_not_json",

@@ -67,8 +67,13 @@ export async function applyRunEvent(sql: Sql, event: RunEvent): Promise<void> {
   }
 }
 
-/** What cursors are compared by: epoch milliseconds of a date, the number itself. */
+/**
+ * What cursors are compared by: epoch milliseconds of a date, the number itself. A number written
+ * as plain decimal digits goes to Postgres as written, so an id beyond 2^53 is compared exactly.
+ */
 function cursorPosition(cursor: CursorValue): string | undefined {
+  if (cursor.kind === "number" && PLAIN_DECIMAL.test(cursor.value)) return cursor.value;
   const position = cursor.kind === "date" ? Date.parse(cursor.value) : Number(cursor.value);
   return Number.isFinite(position) ? String(position) : undefined;
 }
+const PLAIN_DECIMAL = /^-?\d{1,200}(\.\d{1,200})?$/;
