@@ -19,7 +19,7 @@ Starts N drones in the background (node drone/dist/main.js, built first if missi
   --count N            how many drones to run (default 1); drone i logs to .data/logs/drone-<i>.log
                        and keeps its pid in .data/pids/drone-<i>.pid
   --pool NAME          the pool the drones join (default: $DRONE_POOL or "default")
-  --allow-networks LIST  non-public destinations sources may reach, as host names, addresses and
+  --allow-networks LIST  non-public destinations sources may reach, as host names, *.domains, addresses and
                        CIDR blocks (127.0.0.1/32,localhost,10.0.0.0/8); default $DRONE_ALLOW_NETWORKS
                        or none: only public addresses
   -h, --help           show this help

@@ -2,7 +2,7 @@
  * @module The outbound guard. A profile says where the drone connects, so a profile must not be
  * able to point it into the network it runs in: loopback, private ranges, link-local (where cloud
  * metadata endpoints answer), shared and reserved addresses are refused, as are schemes other than
- * http(s). The drone's allowlist (`DRONE_ALLOW_NETWORKS`: names, addresses and CIDRs) opens what
+ * http(s). The drone's allowlist (`DRONE_ALLOW_NETWORKS`: names, `*.` domains, addresses and CIDRs) opens what
  * a deployment needs, such as an intranet API or a local test server.
  *
  * Two checks cover every request: `refuse` looks at the URL before sending (scheme, and a host
@@ -110,9 +110,11 @@ const describeKind = (kind: Kind): string =>
     ? "a link-local address (where cloud metadata endpoints answer)"
     : `a ${kind} address`;
 
-/** The allowlist: host names (exact, any case), addresses and CIDR blocks. */
+/** The allowlist: host names (exact, any case), `*.` domains, addresses and CIDR blocks. */
 export interface AllowList {
   names: ReadonlySet<string>;
+  /** From `*.corp.example`: `.corp.example`, which every name below that domain ends with. */
+  domains: readonly string[];
   networks: BlockList;
   /** As given, for messages. */
   entries: readonly string[];
@@ -122,16 +124,30 @@ const HOST_NAME =
   /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,62}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}[a-z0-9_])?)*\.?$/i;
 
 /**
- * Reads an allowlist written as `127.0.0.1/32,localhost,10.0.0.0/8,::1`. Fails naming the first
- * entry that is neither a host name, an IP address nor a CIDR block.
+ * Reads an allowlist written as `127.0.0.1/32,localhost,*.corp.example,10.0.0.0/8,::1`. A `*.`
+ * entry opens every name below its domain (`api.corp.example`, `a.b.corp.example`), not the
+ * domain itself. Fails naming the first entry that is neither a host name, a `*.` domain, an IP
+ * address nor a CIDR block.
  */
 export function parseAllowList(
   text: string | readonly string[],
 ): { ok: true; value: AllowList } | { ok: false; message: string } {
   const entries = (typeof text === "string" ? text.split(",") : text).map((e) => e.trim()).filter(Boolean);
   const names = new Set<string>();
+  const domains = new Set<string>();
   const networks = new BlockList();
   for (const entry of entries) {
+    if (entry.includes("*")) {
+      const domain = entry.slice(2);
+      if (!entry.startsWith("*.") || domain.includes("*") || !HOST_NAME.test(domain) || isIP(domain)) {
+        return {
+          ok: false,
+          message: `"${entry}": a wildcard is written *.domain (such as *.corp.example), opening every name below it`,
+        };
+      }
+      domains.add(`.${domain.toLowerCase().replace(/\.$/, "")}`);
+      continue;
+    }
     const [base = "", prefix, extra] = entry.split("/");
     const ip = normalise(base);
     if (ip) {
@@ -146,11 +162,11 @@ export function parseAllowList(
     } else {
       return {
         ok: false,
-        message: `"${entry}" is not a host name, an IP address or a CIDR block such as 10.0.0.0/8`,
+        message: `"${entry}" is not a host name, a *.domain, an IP address or a CIDR block such as 10.0.0.0/8`,
       };
     }
   }
-  return { ok: true, value: { names, networks, entries } };
+  return { ok: true, value: { names, domains: [...domains], networks, entries } };
 }
 
 export interface GuardOptions {
@@ -166,7 +182,12 @@ const systemResolve = (hostname: string): Promise<LookupAddress[]> => lookup(hos
 export function outboundGuard(options: GuardOptions = {}): AddressGuard {
   const allow = toAllowList(options.allow ?? []);
   const resolve = options.resolve ?? systemResolve;
-  const nameAllowed = (host: string) => allow.names.has(host.toLowerCase().replace(/\.$/, ""));
+  const nameAllowed = (host: string) => {
+    const name = host.toLowerCase().replace(/\.$/, "");
+    if (allow.names.has(name)) return true;
+    // An address is opened by address or block only: `*.0.1` does not open 10.0.0.1.
+    return !isIP(name) && allow.domains.some((domain) => name.endsWith(domain));
+  };
   /** Why connecting to this address (reached through `host`) is refused, else undefined. */
   const refusal = (host: string, address: string): string | undefined => {
     const kind = addressKind(address);

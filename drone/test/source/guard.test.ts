@@ -1,3 +1,6 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fetch } from "undici";
 import { describe, expect, it } from "vitest";
 import { addressKind, isPrivateAddress, outboundGuard, parseAllowList } from "../../src/source/guard.js";
 
@@ -81,10 +84,53 @@ describe("the outbound guard", () => {
     });
     expect(parseAllowList("localhost,http://10.0.0.1")).toEqual({
       ok: false,
-      message: '"http://10.0.0.1" is not a host name, an IP address or a CIDR block such as 10.0.0.0/8',
+      message:
+        '"http://10.0.0.1" is not a host name, a *.domain, an IP address or a CIDR block such as 10.0.0.0/8',
     });
     expect(parseAllowList("example.org/24")).toMatchObject({ ok: false });
     expect(() => outboundGuard({ allow: "10.0.0.0/99" })).toThrow(/^DRONE_ALLOW_NETWORKS: "10.0.0.0\/99"/);
+  });
+
+  it("opens every name below a *. domain, and not the domain, its look-alikes or addresses", async () => {
+    const parsed = parseAllowList("*.corp.example., *.0.1");
+    expect(parsed.ok && parsed.value.domains).toEqual([".corp.example", ".0.1"]);
+    // Every name resolves to this loopback server, as an intranet name resolves to a private address.
+    const server = createServer((_req, res) => res.end("ok"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const guard = outboundGuard({
+      allow: "*.Corp.Example,*.0.1",
+      resolve: async () => [{ address: "127.0.0.1", family: 4 }],
+    });
+    const reach = async (host: string) => {
+      try {
+        const response = await fetch(`http://${host}:${port}/`, { dispatcher: guard.dispatcher });
+        return await response.text();
+      } catch (error) {
+        return String((error as Error & { cause?: Error }).cause?.message ?? error);
+      }
+    };
+    try {
+      expect(await reach("api.corp.example")).toBe("ok");
+      expect(await reach("A.B.CORP.EXAMPLE.")).toBe("ok");
+      for (const host of ["corp.example", "evilcorp.example", "corp.example.attacker.net"]) {
+        expect(await reach(host)).toBe(
+          `${host} resolves to 127.0.0.1, which is a loopback address; the drone reaches only public addresses unless DRONE_ALLOW_NETWORKS lists it`,
+        );
+      }
+      expect(guard.refuse(new URL("http://10.0.0.1/"))).toMatch(/^10\.0\.0\.1 is a private address/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("reads wildcards only as *.domain", () => {
+    for (const entry of ["*", "*.", "a.*.example", "*corp.example", "**.example", "*.10.0.0.1"]) {
+      expect(parseAllowList(entry)).toEqual({
+        ok: false,
+        message: `"${entry}": a wildcard is written *.domain (such as *.corp.example), opening every name below it`,
+      });
+    }
   });
 
   it("resolves names for the redirect rule, so localhost is private", async () => {
