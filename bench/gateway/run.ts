@@ -429,13 +429,19 @@ async function main(): Promise<void> {
     const limitedTarget = { base: limited, paths };
     await load("warm-up", limitedTarget, auth, warm);
     // One round at each number of connections, as the gateway's own (the default settings).
-    const withLimits: (Figures & { total: number })[] = [];
+    const withLimits: Measured[] = [];
+    const limitedPids = {
+      ...pids,
+      gateway: { pid: processes.find((p) => p.name === "gateway-rate-limited")?.child.pid },
+    };
     for (const connections of LEVELS) {
       withLimits.push(
-        await load(`gateway, rate limits on, ${connections} conn.`, limitedTarget, auth, {
-          duration: DURATION,
-          connections,
-        }),
+        await cpuDuring(limitedPids, () =>
+          load(`gateway, rate limits on, ${connections} conn.`, limitedTarget, auth, {
+            duration: DURATION,
+            connections,
+          }),
+        ),
       );
     }
     const fixedWithLimits = await paced(
@@ -456,22 +462,30 @@ async function main(): Promise<void> {
         console.log(`${"  ratio".padEnd(54)} ${(f.rps / b.rps).toFixed(2)}×`);
       }
     }
-    for (const figures of [fixedBare, fixed, ...withLimits, fixedWithLimits]) console.log(row(figures));
-    for (const level of levels) {
-      for (const [what, measured] of [
-        ["GET /api/v1/series/{id}", level.full],
-        ["bare Hono GET /hello", level.bare],
-      ] as const) {
-        const byProcess = usage(measured);
-        const total = Object.values(byProcess).reduce((sum, u) => sum + u.perRequest, 0);
+    for (const figures of [fixedBare, fixed, ...withLimits.map((m) => m.figures), fixedWithLimits]) {
+      console.log(row(figures));
+    }
+    const limitedLevels = LEVELS.map((connections, i) => ({
+      connections,
+      measured: withLimits.slice(i, i + 1),
+      what: "GET /api/v1/series/{id} with rate limits on",
+    }));
+    for (const { connections, measured, what } of [
+      ...levels.flatMap((level) => [
+        { connections: level.connections, measured: level.full, what: "GET /api/v1/series/{id}" },
+        { connections: level.connections, measured: level.bare, what: "bare Hono GET /hello" },
+      ]),
+      ...limitedLevels,
+    ]) {
+      const byProcess = usage(measured);
+      const total = Object.values(byProcess).reduce((sum, u) => sum + u.perRequest, 0);
+      console.log(
+        `\nCPU per request of ${what} at ${connections} connections, by process (${total.toFixed(0)} µs in all), and cores kept busy:`,
+      );
+      for (const [name, u] of Object.entries(byProcess)) {
         console.log(
-          `\nCPU per request of ${what} at ${level.connections} connections, by process (${total.toFixed(0)} µs in all), and cores kept busy:`,
+          `  ${name.padEnd(28)} ${u.perRequest.toFixed(0).padStart(5)} µs   ${u.cores.toFixed(2)} cores`,
         );
-        for (const [name, u] of Object.entries(byProcess)) {
-          console.log(
-            `  ${name.padEnd(28)} ${u.perRequest.toFixed(0).padStart(5)} µs   ${u.cores.toFixed(2)} cores`,
-          );
-        }
       }
     }
     console.log("");
@@ -499,7 +513,7 @@ async function main(): Promise<void> {
     // every number tried, so its rate there is its most.)
     const best = rates.reduce((a, b) => (b.full / b.bare > a.full / a.bare ? b : a));
     const ratio = best.full / best.bare;
-    const bestLimited = Math.max(...withLimits.map((f) => f.rps));
+    const bestLimited = Math.max(...withLimits.map((m) => m.figures.rps));
     console.log(
       `gateway / bare Hono at ${best.connections} connections, where the gateway does best: ` +
         `${ratio.toFixed(2)}× (target ≥ 0.30×: ${ratio >= 0.3 ? "met" : "NOT met"})`,
