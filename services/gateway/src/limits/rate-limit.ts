@@ -8,7 +8,7 @@
  * known to be over the limit refuses without asking: counters only grow within their window.
  * Old windows vanish with the bucket's TTL (the only TTL nats-server 2.9 has).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { BUCKETS } from "@chartly/contracts";
 import type { Logger, NatsConnection } from "@chartly/platform";
 import { type KV, Kvm } from "@nats-io/kv";
@@ -138,8 +138,22 @@ export class KvRateLimiter implements RateLimiter {
   }
 }
 
-/** Key names in a bucket are restricted; principals and addresses are hashed into them. */
+/** Hashed keys remembered at most; past that the table starts over. */
+const REMEMBERED_KEYS = 100_000;
+const hashedKeys = new Map<string, string>();
+
+/**
+ * Key names in a bucket are restricted; principals and addresses are hashed into them. The same
+ * few keys come back on every request, so their names are remembered rather than hashed again.
+ */
 const hashed = (key: string): string => {
-  const [kind, ...rest] = key.split(":");
-  return `${kind}.${createHash("sha256").update(rest.join(":")).digest("hex").slice(0, 32)}`;
+  const known = hashedKeys.get(key);
+  if (known !== undefined) return known;
+  const at = key.indexOf(":");
+  const kind = at < 0 ? key : key.slice(0, at);
+  const rest = at < 0 ? "" : key.slice(at + 1);
+  const name = `${kind}.${hash("sha256", rest, "hex").slice(0, 32)}`;
+  if (hashedKeys.size >= REMEMBERED_KEYS) hashedKeys.clear();
+  hashedKeys.set(key, name);
+  return name;
 };
