@@ -2,8 +2,8 @@
  * @module The outbound guard. A profile says where the drone connects, so a profile must not be
  * able to point it into the network it runs in: loopback, private ranges, link-local (where cloud
  * metadata endpoints answer), shared and reserved addresses are refused, as are schemes other than
- * http(s). The drone's allowlist (`DRONE_ALLOW_NETWORKS`: names, `*.` domains, addresses and CIDRs) opens what
- * a deployment needs, such as an intranet API or a local test server.
+ * http(s). The drone's allowlist (`DRONE_ALLOW_NETWORKS`: names, `*.` domains, addresses and
+ * CIDRs) opens what a deployment needs, such as an intranet API or a local test server.
  *
  * Two checks cover every request: `refuse` looks at the URL before sending (scheme, and a host
  * written as an address), and `dispatcher` checks each address a name resolves to when the
